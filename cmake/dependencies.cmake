@@ -1,0 +1,26 @@
+# System dependencies, found through the platform's package manager installs (Debian packages on
+# Linux; Homebrew on macOS). Nothing is downloaded.
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(PNG REQUIRED)
+find_package(JPEG REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(CLI11 REQUIRED)
+pkg_check_modules(ICU REQUIRED IMPORTED_TARGET icu-uc icu-i18n)
+
+if(APPLE)
+  find_library(ACCELERATE Accelerate REQUIRED)
+  set(SAM3RT_BLAS_LIBS ${ACCELERATE})
+else()
+  find_path(OPENBLAS_INCLUDE_DIR cblas.h
+    PATH_SUFFIXES openblas-pthread openblas x86_64-linux-gnu/openblas-pthread aarch64-linux-gnu/openblas-pthread
+    REQUIRED)
+  find_library(OPENBLAS_LIBRARY NAMES openblas REQUIRED)
+  set(SAM3RT_BLAS_LIBS ${OPENBLAS_LIBRARY})
+endif()
+
+add_library(sam3rt_deps INTERFACE)
+target_include_directories(sam3rt_deps INTERFACE ${OPENBLAS_INCLUDE_DIR})
+target_link_libraries(sam3rt_deps INTERFACE ${SAM3RT_BLAS_LIBS} PNG::PNG JPEG::JPEG ZLIB::ZLIB
+  nlohmann_json::nlohmann_json PkgConfig::ICU Threads::Threads)

@@ -1,0 +1,24 @@
+#include "core/blas.h"
+
+#include <cblas.h>
+
+namespace sam3rt {
+
+extern "C" {
+// Present in OpenBLAS; declared here because not every cblas.h exposes them.
+void openblas_set_num_threads(int num_threads);
+char* openblas_get_config(void);
+}
+
+void blas_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
+              static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, a, static_cast<int>(lda), b,
+              static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
+}
+
+void blas_set_num_threads(int n) { openblas_set_num_threads(n); }
+
+const char* blas_name() { return openblas_get_config(); }
+
+}  // namespace sam3rt

@@ -1,0 +1,71 @@
+#include <gtest/gtest.h>
+
+#include "common/test-util.h"
+#include "core/tensor.h"
+
+using namespace sam3rt;
+
+TEST(Tensor, ViewsShareStorage) {
+  Tensor t = test::random_tensor({2, 3, 4}, 1);
+  Tensor p = t.permute({2, 0, 1});
+  EXPECT_EQ(p.shape(), Shape({4, 2, 3}));
+  EXPECT_FALSE(p.is_contiguous());
+  EXPECT_EQ(p.storage(), t.storage());
+  EXPECT_FLOAT_EQ(p.item_at({3, 1, 2}), t.item_at({1, 2, 3}));
+  Tensor c = p.contiguous();
+  EXPECT_TRUE(c.is_contiguous());
+  EXPECT_FLOAT_EQ(c.item_at({3, 1, 2}), t.item_at({1, 2, 3}));
+  Tensor s = t.slice(2, 1, 4, 2);
+  EXPECT_EQ(s.shape(), Shape({2, 3, 2}));
+  EXPECT_FLOAT_EQ(s.item_at({1, 2, 1}), t.item_at({1, 2, 3}));
+  Tensor v = t.view({6, -1});
+  EXPECT_EQ(v.shape(), Shape({6, 4}));
+  EXPECT_EQ(v.storage(), t.storage());
+  Tensor e = t.slice(0, 0, 1).expand({5, 3, 4});
+  EXPECT_FLOAT_EQ(e.item_at({4, 1, 1}), t.item_at({0, 1, 1}));
+  EXPECT_THROW(p.view({24}), Error);
+  EXPECT_EQ(p.reshape({24}).numel(), 24);
+}
+
+TEST(Tensor, TransposeViewOfSplitDims) {
+  Tensor t = test::random_tensor({4, 6}, 2);
+  Tensor v = t.view({2, 2, 3, 2});
+  EXPECT_FLOAT_EQ(v.item_at({1, 0, 2, 1}), t.item_at({2, 5}));
+  Tensor tt = t.transpose(0, 1);  // [6, 4] non-contiguous
+  Tensor r = tt.view({3, 2, 4});  // splitting a dim of a transposed view is allowed
+  EXPECT_FLOAT_EQ(r.item_at({2, 1, 3}), t.item_at({3, 5}));
+}
+
+TEST(DType, Bf16RoundsToNearestEven) {
+  EXPECT_EQ(f32_to_bf16(1.0f), 0x3f80);
+  // 1 + 2^-8 is exactly halfway between two bf16 values: ties go to even (1.0).
+  EXPECT_EQ(f32_to_bf16(bits_f32(0x3f808000u)), 0x3f80);
+  EXPECT_EQ(f32_to_bf16(bits_f32(0x3f818000u)), 0x3f82);
+  EXPECT_EQ(f32_to_bf16(bits_f32(0x3f808001u)), 0x3f81);
+}
+
+TEST(DType, F16RoundTripsAndRounds) {
+  for (uint32_t h = 0; h < 0x10000; ++h) {
+    uint16_t x = static_cast<uint16_t>(h);
+    bool is_nan = (x & 0x7c00) == 0x7c00 && (x & 0x3ff);
+    if (is_nan) continue;
+    ASSERT_EQ(f32_to_f16(f16_to_f32(x)), x) << h;
+  }
+  EXPECT_EQ(f32_to_f16(1.0f), 0x3c00);
+  EXPECT_EQ(f32_to_f16(65504.f), 0x7bff);
+  EXPECT_EQ(f32_to_f16(65520.f), 0x7c00);  // rounds to inf
+  // Halfway between 1 and 1+2^-10: tie to even (1.0); just above: rounds up.
+  EXPECT_EQ(f32_to_f16(1.0f + 0.00048828125f), 0x3c00);
+  EXPECT_EQ(f32_to_f16(1.0f + 3 * 0.00048828125f), 0x3c02);
+  EXPECT_EQ(f32_to_f16(5.9604644775390625e-8f), 0x0001);  // smallest subnormal
+  EXPECT_EQ(f32_to_f16(2.98023223876953125e-8f), 0x0000);  // half of it: tie to even 0
+}
+
+TEST(Tensor, DtypeConversionRoundTrip) {
+  Tensor t = test::random_tensor({3, 5}, 3);
+  Tensor h = t.to(DType::kF16);
+  Tensor back = h.to(DType::kF32);
+  EXPECT_LT(test::rel_error(back, t), 1e-3);
+  Tensor b = t.transpose(0, 1).to(DType::kBF16).to(DType::kF32);
+  EXPECT_LT(test::rel_error(b, t.transpose(0, 1)), 1e-2);
+}

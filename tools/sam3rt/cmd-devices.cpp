@@ -1,0 +1,25 @@
+#include <cstdio>
+
+#include "backend/backend.h"
+#include "core/blas.h"
+#include "core/thread-pool.h"
+#include "tools/sam3rt/commands.h"
+
+namespace sam3rt::cli {
+
+int run_devices() {
+  std::printf("devices (auto picks the first):\n");
+  for (const DeviceInfo& d : list_devices()) {
+    if (d.memory_bytes)
+      std::printf("  %-8s %s, %.1f GiB\n", d.device.str().c_str(), d.name.c_str(), d.memory_bytes / 1073741824.0);
+    else
+      std::printf("  %-8s %s\n", d.device.str().c_str(), d.name.c_str());
+  }
+  if (!cuda::built()) std::printf("cuda: %s\n", cuda::unavailable_reason().c_str());
+  else if (cuda::device_count() == 0) std::printf("cuda: %s\n", cuda::unavailable_reason().c_str());
+  std::printf("metal: %s\n", metal::built() ? "built" : metal::unavailable_reason().c_str());
+  std::printf("cpu threads: %d, BLAS: %s\n", num_threads(), blas_name());
+  return 0;
+}
+
+}  // namespace sam3rt::cli
