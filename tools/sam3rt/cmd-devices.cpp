@@ -23,3 +23,10 @@ int run_devices() {
 }
 
 }  // namespace sam3rt::cli
+
+namespace sam3rt::cli {
+namespace {
+CommandRegistrar reg("devices", "List the devices this build can use (auto picks the first)",
+                     [](CLI::App&) -> CommandHandler { return [] { return run_devices(); }; });
+}
+}  // namespace sam3rt::cli

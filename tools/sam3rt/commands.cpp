@@ -1,20 +1,35 @@
 #include "tools/sam3rt/commands.h"
 
-#include <functional>
 #include <map>
+#include <vector>
 
 namespace sam3rt::cli {
 
 namespace {
-std::map<CLI::App*, std::function<int()>>& handlers() {
-  static std::map<CLI::App*, std::function<int()>> h;
+struct Registered {
+  std::string name, description;
+  CommandSetup setup;
+};
+std::vector<Registered>& registry() {
+  static std::vector<Registered> r;
+  return r;
+}
+std::map<CLI::App*, CommandHandler>& handlers() {
+  static std::map<CLI::App*, CommandHandler> h;
   return h;
 }
 }  // namespace
 
+CommandRegistrar::CommandRegistrar(const char* name, const char* description, CommandSetup setup) {
+  registry().push_back({name, description, std::move(setup)});
+}
+
 void register_commands(CLI::App& app) {
-  CLI::App* devices = app.add_subcommand("devices", "List the devices this build can use");
-  handlers()[devices] = [] { return run_devices(); };
+  std::sort(registry().begin(), registry().end(), [](auto& a, auto& b) { return a.name < b.name; });
+  for (auto& r : registry()) {
+    CLI::App* sub = app.add_subcommand(r.name, r.description);
+    handlers()[sub] = r.setup(*sub);
+  }
 }
 
 int dispatch(CLI::App& app) {
