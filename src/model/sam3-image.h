@@ -1,0 +1,43 @@
+// SAM 3 image model (ref: sam3/model/sam3_image.py Sam3Image): the vision backbone, the text
+// encoder and the grounding stages (geometry encoder, fusion encoder, decoder, scoring,
+// segmentation head). Immutable after construction; safe to share between sessions.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "io/model-file.h"
+#include "model/features.h"
+
+namespace sam3rt {
+
+class VisionBackbone;
+class TextEncoder;
+class GroundingHead;
+
+class Sam3ImageModel {
+ public:
+  // Builds every component from the loaded weights; throws kFormat naming the first missing or
+  // mis-shaped tensor.
+  explicit Sam3ImageModel(std::shared_ptr<const LoadedModel> model);
+  ~Sam3ImageModel();
+
+  const Sam3Config& config() const { return model_->config; }
+  const LoadedModel& loaded() const { return *model_; }
+
+  // pixels: f32 [1, 3, S, S] (normalised, S = config().image_size)
+  BackboneFeatures encode_image(const Tensor& pixels, TensorDump* dump = nullptr) const;
+  // token_ids: i32 [1, T] (T = config().text_context, padding 0)
+  TextFeatures encode_text(const Tensor& token_ids, TensorDump* dump = nullptr) const;
+  // Everything after the backbone and the text encoder, for one prompt (text + boxes).
+  GroundingOutput ground(const BackboneFeatures& image, const TextFeatures& text,
+                         const std::vector<BoxPrompt>& boxes, TensorDump* dump = nullptr) const;
+
+ private:
+  std::shared_ptr<const LoadedModel> model_;
+  std::unique_ptr<VisionBackbone> vision_;
+  std::unique_ptr<TextEncoder> text_;
+  std::unique_ptr<GroundingHead> grounding_;
+};
+
+}  // namespace sam3rt

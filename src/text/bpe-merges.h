@@ -1,0 +1,15 @@
+// Reading a CLIP BPE merges list from the files users have.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace sam3rt {
+
+// Accepts: CLIP's bpe_simple_vocab_16e6.txt.gz (gzip or plain; header line then "a b" merges),
+// a Hugging Face folder or file pair (vocab.json + merges.txt), or tokenizer.json. Returns the
+// merges in rank order as "a b" strings (all of them; the caller truncates to the model's count).
+// Throws kIo / kFormat naming the file when it is missing or is not a merges list.
+std::vector<std::string> load_bpe_merges(const std::string& path);
+
+}  // namespace sam3rt
