@@ -37,7 +37,7 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor
     bias_view = as_f32(bias_view).expand(full);
   }
   const Device dev = common_device(kOp, {&q, &k, &v, &key_padding_mask, &bias});
-  if (dev.is_cpu()) return cpu::ref::attention(as_f32(q), as_f32(k), as_f32(v), key_padding_mask, bias_view, scale);
+  if (dev.is_cpu()) return cpu::attention(as_f32(q), as_f32(k), as_f32(v), key_padding_mask, bias_view, scale);
   not_implemented(kOp, dev);
 }
 

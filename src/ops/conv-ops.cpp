@@ -22,7 +22,7 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int stride_h, i
                "[conv2d] kernel ", w.size(2), "x", w.size(3), " is larger than the padded input ", x.str());
   check_vector(kOp, "b", b, w.size(0));
   const Device dev = common_device(kOp, {&x, &w, &b});
-  if (dev.is_cpu()) return cpu::ref::conv2d(as_f32(x), as_f32(w), as_f32(b), stride_h, stride_w, pad_h, pad_w, groups);
+  if (dev.is_cpu()) return cpu::conv2d(as_f32(x), as_f32(w), as_f32(b), stride_h, stride_w, pad_h, pad_w, groups);
   not_implemented(kOp, dev);
 }
 
@@ -38,7 +38,7 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, int s
                " must be [C_in, C_out, kh, kw] with C_in = ", x.size(1), " (x ", x.str(), ")");
   check_vector(kOp, "b", b, w.size(1));
   const Device dev = common_device(kOp, {&x, &w, &b});
-  if (dev.is_cpu()) return cpu::ref::conv_transpose2d(as_f32(x), as_f32(w), as_f32(b), stride_h, stride_w);
+  if (dev.is_cpu()) return cpu::conv_transpose2d(as_f32(x), as_f32(w), as_f32(b), stride_h, stride_w);
   not_implemented(kOp, dev);
 }
 

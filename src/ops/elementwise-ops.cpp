@@ -11,7 +11,7 @@ Tensor unary_op(const char* op, cpu::UnaryOp kind, const Tensor& x, float p0 = 0
   check_defined(op, "x", x);
   check_float(op, "x", x);
   const Device dev = common_device(op, {&x});
-  if (dev.is_cpu()) return cpu::ref::unary(kind, as_f32(x), p0, p1);
+  if (dev.is_cpu()) return cpu::unary(kind, as_f32(x), p0, p1);
   not_implemented(op, dev);
 }
 
@@ -22,7 +22,7 @@ Tensor binary_op(const char* op, cpu::BinaryOp kind, const Tensor& a, const Tens
   check_float(op, "b", b);
   broadcast_shapes(a.shape(), b.shape());  // throws with both shapes when they do not broadcast
   const Device dev = common_device(op, {&a, &b});
-  if (dev.is_cpu()) return cpu::ref::binary(kind, as_f32(a), as_f32(b));
+  if (dev.is_cpu()) return cpu::binary(kind, as_f32(a), as_f32(b));
   not_implemented(op, dev);
 }
 
@@ -55,7 +55,7 @@ void add_(Tensor& a, const Tensor& b) {
   SAM3RT_CHECK(broadcast_shapes(a.shape(), b.shape()) == a.shape(), kInvalidArgument, "[add_] b ", b.str(),
                " does not broadcast to a ", a.str());
   const Device dev = common_device(kOp, {&a, &b});
-  if (dev.is_cpu()) return cpu::ref::add_inplace(a, as_f32(b));
+  if (dev.is_cpu()) return cpu::add_inplace(a, as_f32(b));
   not_implemented(kOp, dev);
 }
 
@@ -66,7 +66,7 @@ Tensor softmax(const Tensor& x, int dim) {
   SAM3RT_CHECK(x.dim() >= 1 && dim >= -x.dim() && dim < x.dim(), kInvalidArgument, "[softmax] dim ", dim,
                " is out of range for x ", x.str());
   const Device dev = common_device(kOp, {&x});
-  if (dev.is_cpu()) return cpu::ref::softmax(as_f32(x), x.wrap_dim(dim));
+  if (dev.is_cpu()) return cpu::softmax(as_f32(x), x.wrap_dim(dim));
   not_implemented(kOp, dev);
 }
 

@@ -15,7 +15,7 @@ Tensor layer_norm(const Tensor& x, const Tensor& w, const Tensor& b, float eps) 
   check_vector(kOp, "w", w, x.size(-1));
   check_vector(kOp, "b", b, x.size(-1));
   const Device dev = common_device(kOp, {&x, &w, &b});
-  if (dev.is_cpu()) return cpu::ref::layer_norm(as_f32(x), as_f32(w), as_f32(b), eps);
+  if (dev.is_cpu()) return cpu::layer_norm(as_f32(x), as_f32(w), as_f32(b), eps);
   not_implemented(kOp, dev);
 }
 
@@ -28,7 +28,7 @@ Tensor group_norm(const Tensor& x, int groups, const Tensor& w, const Tensor& b,
   check_vector(kOp, "w", w, x.size(1));
   check_vector(kOp, "b", b, x.size(1));
   const Device dev = common_device(kOp, {&x, &w, &b});
-  if (dev.is_cpu()) return cpu::ref::group_norm(as_f32(x), groups, as_f32(w), as_f32(b), eps);
+  if (dev.is_cpu()) return cpu::group_norm(as_f32(x), groups, as_f32(w), as_f32(b), eps);
   not_implemented(kOp, dev);
 }
 

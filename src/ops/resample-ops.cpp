@@ -29,7 +29,7 @@ Tensor interpolate_bilinear(const Tensor& x, int oh, int ow) {
   static constexpr const char* kOp = "interpolate_bilinear";
   check_resize(kOp, x, oh, ow);
   const Device dev = common_device(kOp, {&x});
-  if (dev.is_cpu()) return cpu::ref::interpolate_bilinear(as_f32(x), oh, ow);
+  if (dev.is_cpu()) return cpu::interpolate_bilinear(as_f32(x), oh, ow);
   not_implemented(kOp, dev);
 }
 

@@ -23,7 +23,7 @@ Tensor apply_rope(const Tensor& x, const Tensor& table) {
                    table.size(2) == 2,
                kInvalidArgument, "[apply_rope] table ", table.str(), " must be [L, D/2, 2] for x ", x.str());
   const Device dev = common_device(kOp, {&x, &table});
-  if (dev.is_cpu()) return cpu::ref::apply_rope(as_f32(x), as_f32(table));
+  if (dev.is_cpu()) return cpu::apply_rope(as_f32(x), as_f32(table));
   not_implemented(kOp, dev);
 }
 
