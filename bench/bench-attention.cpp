@@ -3,6 +3,7 @@
 // the composite matmul → softmax → matmul that materialises the score matrix (window case only:
 // for 5184 tokens it would need 1.7 GB). Counters: FLOP/s with 4·B·H·Lq·Lk·D per iteration.
 #include <benchmark/benchmark.h>
+#include <cblas.h>
 
 #include <cmath>
 #include <random>
@@ -56,8 +57,29 @@ void BM_AttentionComposite(benchmark::State& state) {
   set_flops(state, 4.0 * B * H * L * L * D);
 }
 
+// Baseline: the two GEMMs of attention alone (S = Q·Kᵀ and O = S·V, one head at a time into a
+// reused score buffer, BLAS threads), i.e. the FLOP floor without softmax or memory bounds.
+void BM_AttentionGemmFloor(benchmark::State& state) {
+  const int64_t B = state.range(0), H = state.range(1), L = state.range(2), D = state.range(3);
+  num_threads();
+  Tensor q = random({B * H, L, D}, 1), k = random({B * H, L, D}, 2), v = random({B * H, L, D}, 3);
+  Tensor s = Tensor::empty({L, L}), o = Tensor::empty({B * H, L, D});
+  for (auto _ : state) {
+    for (int64_t h = 0; h < B * H; ++h) {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, L, L, D, 0.125f, q.data<float>() + h * L * D, D,
+                  k.data<float>() + h * L * D, D, 0.f, s.data<float>(), L);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, L, D, L, 1.f, s.data<float>(), L,
+                  v.data<float>() + h * L * D, D, 0.f, o.data<float>() + h * L * D, D);
+    }
+    benchmark::DoNotOptimize(o.data<float>());
+  }
+  set_flops(state, 4.0 * B * H * L * L * D);
+}
+
 }  // namespace
 
+BENCHMARK(BM_AttentionGemmFloor)->Args({1, 16, 5184, 64})->Args({9, 16, 576, 64})->ArgNames({"B", "H", "L", "D"})
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Attention)->Args({1, 16, 5184, 64})->Args({9, 16, 576, 64})->ArgNames({"B", "H", "L", "D"})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttentionComposite)->Args({9, 16, 576, 64})->ArgNames({"B", "H", "L", "D"})

@@ -2,6 +2,7 @@
 // patch embedding (14×14 stride 14, 3→1024 on 1008²) and the neck's 2×2 stride-2 transposed conv
 // (1024→512 on 72²). Counters: FLOP/s (2·MACs per iteration).
 #include <benchmark/benchmark.h>
+#include <cblas.h>
 
 #include <random>
 
@@ -55,8 +56,24 @@ void BM_ConvTranspose2x2(benchmark::State& state) {
   set_flops(state, 2.0 * C * O * 4 * S * S);
 }
 
+// Baseline: the bare GEMM each conv reduces to (M = out channels, N = output pixels,
+// K = in channels · kernel area), so the conv's overhead over its GEMM floor is visible.
+void BM_GemmFloor(benchmark::State& state) {
+  const int64_t M = state.range(0), N = state.range(1), K = state.range(2);
+  num_threads();
+  Tensor a = random({M, K}, 9), b = random({K, N}, 10), c = Tensor::empty({M, N});
+  for (auto _ : state) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.f, a.data<float>(), K, b.data<float>(), N, 0.f,
+                c.data<float>(), N);
+    benchmark::DoNotOptimize(c.data<float>());
+  }
+  set_flops(state, 2.0 * M * N * K);
+}
+
 }  // namespace
 
+BENCHMARK(BM_GemmFloor)->Args({256, 72 * 72, 256 * 9})->Args({1024, 72 * 72, 3 * 14 * 14})
+    ->Args({512 * 4, 72 * 72, 1024})->ArgNames({"M", "N", "K"})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Conv3x3)->Args({72, 256})->Args({144, 256})->ArgNames({"S", "C"})->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK(BM_PatchEmbed14)->Unit(benchmark::kMillisecond)->UseRealTime();
