@@ -57,6 +57,10 @@ void finish(LoadedModel& m, const LoadOptions& opt) {
   WeightStore out;
   for (const auto& [name, t] : m.weights.all()) {
     Tensor x = t;
+    if (opt.keep_dtype) {
+      out.set(name, x);
+      continue;
+    }
     if (dtype_is_float(x.dtype()) && x.dtype() != opt.dtype && name.find(".freqs_cis") == std::string::npos)
       x = x.to(opt.dtype);
     else if (dtype_is_float(x.dtype()) && x.dtype() != DType::kF32 && name.find(".freqs_cis") != std::string::npos)

@@ -24,6 +24,9 @@ struct LoadOptions {
   std::string tokenizer_path;
   // Floating-point weights are converted to this dtype (no copy when they already have it).
   DType dtype = DType::kF32;
+  // Keep every tensor in the file's own dtype, ignoring `dtype` (used by convert, which converts
+  // tensor by tensor while writing instead of holding a converted copy of the whole model).
+  bool keep_dtype = false;
   // Check every tensor against the configuration (validate_weights).
   bool validate = true;
 };

@@ -23,7 +23,7 @@ class SpecBuilder {
     add(p + ".bias", {out}, in, required);
   }
   void layer_norm(const std::string& p, int64_t d) {
-    add(p + ".weight", {d});
+    add(p + ".weight", {d}, 0, true, WeightRole::kNormWeight);
     add(p + ".bias", {d});
   }
   // nn.MultiheadAttention(d): packed q/k/v projection plus out_proj.

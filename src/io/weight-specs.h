@@ -14,8 +14,9 @@
 namespace sam3rt {
 
 enum class WeightRole : uint8_t {
-  kParameter,  // learned weight
-  kRope,       // freqs_cis buffer (complex64 stored as f32 [..., 2]); recomputable
+  kParameter,   // learned weight
+  kNormWeight,  // learned scale of a LayerNorm/GroupNorm (initialised near 1)
+  kRope,        // freqs_cis buffer (complex64 stored as f32 [..., 2]); recomputable, not a parameter
 };
 
 struct WeightSpec {
