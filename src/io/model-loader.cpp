@@ -28,6 +28,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A safetensors file starts with a little-endian header length that fits the file, then '{'.
+bool looks_like_safetensors(const MappedFile& f) {
+  if (f.size() < 10) return false;
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = (n << 8) | f.data()[i];
+  return n >= 2 && n <= f.size() - 8 && f.data()[8] == '{';
+}
+
 bool is_directory(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -169,6 +177,8 @@ std::string detect_model_format(const std::string& path) {
   std::shared_ptr<MappedFile> f = MappedFile::open(path);
   SAM3RT_CHECK(f->size() > 0, kFormat, path, ": the file is empty; expected a model (.sam3rt, .pt or .safetensors)");
   if (looks_like_zip(*f)) return "pytorch";
+  SAM3RT_CHECK(looks_like_safetensors(*f), kFormat, path,
+               ": not a model file (wrong magic bytes: neither a PyTorch zip archive nor safetensors)");
   SafetensorsFile st = open_safetensors(path);
   if (is_native_model(st)) return kNativeFormat;
   return "huggingface";
@@ -185,8 +195,9 @@ LoadedModel load_model(const std::string& path, const LoadOptions& opt) {
     if (looks_like_zip(*f)) {
       m = load_pytorch(path, opt);
     } else {
-      SAM3RT_CHECK(f->size() >= 8, kFormat, path,
-                   ": not a model file (too short); expected a .sam3rt, .pt or Hugging Face .safetensors file");
+      SAM3RT_CHECK(looks_like_safetensors(*f), kFormat, path,
+                   ": not a model file (wrong magic bytes: neither a PyTorch zip archive nor safetensors); expected a "
+                   ".sam3rt file, sam3.pt or a Hugging Face folder/.safetensors");
       SafetensorsFile st = open_safetensors(path);
       if (is_native_model(st)) {
         m = read_native_model(st);
