@@ -2,10 +2,12 @@
 #include "io/hf-checkpoint.h"
 
 #include <array>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "core/log.h"
+#include "io/hf-tracker-keys.h"
 
 namespace sam3rt {
 
@@ -180,10 +182,30 @@ std::map<std::string, Tensor> hf_to_official(const std::map<std::string, Tensor>
   std::map<std::string, std::array<Tensor, 3>> packs;
   size_t tracker_kept = 0, unknown = 0;
   std::string first_unknown;
+  int downsampler_layers = 0;
+  const std::string ds = "tracker_model.memory_encoder.mask_downsampler.layers.";
+  for (const auto& [key, t] : hf)
+    if (starts_with(key, ds) && key.size() > ds.size() + 12 && key.compare(key.size() - 12, 12, ".conv.weight") == 0)
+      ++downsampler_layers;
   for (const auto& [key, t] : hf) {
     if (starts_with(key, "tracker_model.")) {
-      out[key] = t;  // the tracker's official names are not needed by the image model yet
-      ++tracker_kept;
+      std::optional<TrackerKeyMapping> m = hf_tracker_key_to_official(key.substr(14), downsampler_layers);
+      if (!m) {
+        out[key] = t;  // unknown to the table: kept under its HF name
+        ++tracker_kept;
+        continue;
+      }
+      if (m->name.empty()) continue;
+      if (m->split_rows) {
+        const size_t brace = m->name.find("{}");
+        for (int64_t r = 0; r < t.size(0); ++r) {
+          std::string name = m->name;
+          name.replace(brace, 2, std::to_string(r));
+          out[name] = t.slice(0, r, r + 1).contiguous();
+        }
+        continue;
+      }
+      out[m->name] = t;
       continue;
     }
     if (starts_with(key, "tracker_neck.fpn_layers.")) {
@@ -250,7 +272,8 @@ std::map<std::string, Tensor> hf_to_official(const std::map<std::string, Tensor>
     for (int i = 0; i < 3; ++i) cat.slice(0, i * q.size(0), (i + 1) * q.size(0)).copy_(qkv[i]);
     out[name] = cat;
   }
-  if (tracker_kept) log_debug(where, ": kept ", tracker_kept, " tracker tensors under their Hugging Face names");
+  if (tracker_kept)
+    log_warning(where, ": ", tracker_kept, " tracker tensors have no known official name; kept under their Hugging Face names");
   if (unknown)
     log_warning(where, ": ", unknown, " Hugging Face tensor", unknown > 1 ? "s have" : " has",
                 " no official counterpart (kept as is), e.g. '", first_unknown, "'");

@@ -18,8 +18,10 @@ Sam3Config config_from_hf_json(const nlohmann::json& j, const std::string& where
 
 // Renames Hugging Face keys to official ones: strips "detector_model.", merges split q/k/v
 // projections, restores the cls row of the position embedding (zeros: it is never used),
-// transposes text_projection back. Tracker keys ("tracker_model.", "tracker_neck.") keep their
-// Hugging Face names. Throws kFormat naming `where` and the key for an incomplete q/k/v triple.
+// transposes text_projection back. Tracker keys map back too ("tracker_model." -> "tracker.",
+// "tracker_neck." -> "detector.backbone.vision_backbone.sam2_convs."); any key without a known
+// official name is kept under its Hugging Face name (one warning). Throws kFormat naming `where`
+// and the key for an incomplete q/k/v triple.
 std::map<std::string, Tensor> hf_to_official(const std::map<std::string, Tensor>& hf, const std::string& where);
 
 }  // namespace sam3rt

@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "common/test-util.h"
+#include "io/hf-checkpoint.h"
 #include "io/model-loader.h"
 #include "io/native-model-file.h"
 #include "io/safetensors.h"
@@ -258,6 +260,55 @@ TEST(IoLoaderBad, NotAModel) {
   std::ofstream(p) << "\x89PNG\r\n\x1a\n not a model";
   std::string msg = error_of([&] { load_model(p); });
   EXPECT_NE(msg.find(p), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace sam3rt
+
+namespace sam3rt {
+namespace {
+
+// The tracker/video spec's verified table (official key, HF key, shape), when the shared docs are
+// beside the checkout: HF tracker keys map back to exactly the official keys and shapes.
+TEST(IoLoader, HuggingFaceTrackerKeysMapBack) {
+  const char* env = std::getenv("SAM3RT_SHARED_DIR");  // overrides ../shared beside the checkout
+  const std::string tsv = (env ? std::string(env) : test::shared_dir()) + "/docs/sam3-tracker-key-mapping.tsv";
+  if (!test::file_exists(tsv)) GTEST_SKIP() << "needs " << tsv << " (shared docs not present)";
+  std::ifstream is(tsv);
+  std::string line;
+  std::getline(is, line);  // header
+  std::map<std::string, Tensor> hf;
+  std::map<std::string, Shape> expected;
+  while (std::getline(is, line)) {
+    size_t t1 = line.find('\t'), t2 = line.find('\t', t1 + 1);
+    ASSERT_NE(t2, std::string::npos) << line;
+    std::string official = line.substr(0, t1), hf_key = line.substr(t1 + 1, t2 - t1 - 1), dims = line.substr(t2 + 1);
+    std::vector<int64_t> shape;
+    for (size_t p = 0; p < dims.size();) {
+      size_t q = dims.find_first_of("0123456789", p);
+      if (q == std::string::npos) break;
+      size_t e = dims.find_first_not_of("0123456789", q);
+      shape.push_back(std::stoll(dims.substr(q, e - q)));
+      p = e;
+    }
+    expected[official] = Shape(shape);
+    size_t bracket = hf_key.find('[');
+    if (bracket != std::string::npos) {  // "point_embed.weight[i]": rows of one HF tensor
+      hf_key = hf_key.substr(0, bracket);
+      int64_t rows = hf.count(hf_key) ? hf[hf_key].size(0) + 1 : 1;
+      hf[hf_key] = Tensor::zeros({rows, shape.back()});
+    } else {
+      hf[hf_key] = Tensor::zeros(Shape(shape));
+    }
+  }
+  // HF's duplicate of the prompt encoder's matrix, which has no official counterpart.
+  hf["tracker_model.shared_image_embedding.positional_embedding"] = Tensor::zeros({2, 128});
+  std::map<std::string, Tensor> out = hf_to_official(hf, "test");
+  EXPECT_EQ(out.size(), expected.size());
+  for (const auto& [name, shape] : expected) {
+    ASSERT_TRUE(out.count(name)) << "not produced: " << name;
+    EXPECT_EQ(out[name].shape(), shape) << name;
+  }
 }
 
 }  // namespace
