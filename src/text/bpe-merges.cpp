@@ -5,6 +5,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string_view>
@@ -18,8 +19,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Whole file, gunzipped when it is gzip (zlib's gzread passes plain files through).
-std::string read_maybe_gzip(const std::string& path) {
+// The file, gunzipped when it is gzip (zlib's gzread passes plain files through); reading stops
+// once max_lines lines are complete (a CLIP file is mostly merges SAM 3 does not use).
+std::string read_maybe_gzip(const std::string& path, size_t max_lines = static_cast<size_t>(-1)) {
   std::error_code ec;
   SAM3RT_CHECK(fs::exists(path, ec), kIo, path, ": tokenizer file not found");
   SAM3RT_CHECK(!fs::is_directory(path, ec), kIo, path, ": is a folder, expected a tokenizer file");
@@ -28,7 +30,13 @@ std::string read_maybe_gzip(const std::string& path) {
   std::string out;
   char buf[1 << 16];
   int n;
-  while ((n = gzread(f, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
+  size_t lines = 0;
+  while ((n = gzread(f, buf, sizeof(buf))) > 0) {
+    out.append(buf, static_cast<size_t>(n));
+    lines += static_cast<size_t>(std::count(buf, buf + n, '\n'));
+    if (lines >= max_lines) break;
+  }
+  if (n > 0) n = 0;  // stopped early on purpose
   int err = Z_OK;
   const char* msg = n < 0 ? gzerror(f, &err) : nullptr;
   const std::string message = msg ? msg : "";
@@ -38,11 +46,13 @@ std::string read_maybe_gzip(const std::string& path) {
 }
 
 // CLIP / HF merges text: a header line, then one "a b" merge per line.
-std::vector<std::string> parse_merges_text(const std::string& text, const std::string& path) {
+std::vector<std::string> parse_merges_text(const std::string& text, const std::string& path,
+                                           size_t max_merges = static_cast<size_t>(-1)) {
   std::vector<std::string> merges;
+  merges.reserve(std::min<size_t>(max_merges, static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1));
   size_t pos = 0;
   bool first = true;
-  while (pos <= text.size()) {
+  while (pos <= text.size() && merges.size() < max_merges) {
     size_t end = text.find('\n', pos);
     if (end == std::string::npos) end = text.size();
     std::string_view line(text.data() + pos, end - pos);
@@ -150,9 +160,12 @@ std::vector<std::string> load_hf_pair(const fs::path& vocab_path, const fs::path
   return merges;
 }
 
+// Lines to read for max_merges merges: the header too, and one more so the last is complete.
+size_t header_and(size_t max_merges) { return max_merges >= static_cast<size_t>(-1) - 2 ? max_merges : max_merges + 2; }
+
 }  // namespace
 
-std::vector<std::string> load_bpe_merges(const std::string& path) {
+std::vector<std::string> load_bpe_merges(const std::string& path, size_t max_merges) {
   std::error_code ec;
   const fs::path p(path);
   SAM3RT_CHECK(fs::exists(p, ec), kIo, path, ": tokenizer file or folder not found");
@@ -165,11 +178,14 @@ std::vector<std::string> load_bpe_merges(const std::string& path) {
       return load_tokenizer_json(parse_json(read_maybe_gzip((p / "tokenizer.json").string()), path),
                                  (p / "tokenizer.json").string());
     if (fs::exists(p / "bpe_simple_vocab_16e6.txt.gz", ec))
-      return parse_merges_text(read_maybe_gzip((p / "bpe_simple_vocab_16e6.txt.gz").string()), path);
+      return parse_merges_text(read_maybe_gzip((p / "bpe_simple_vocab_16e6.txt.gz").string(), header_and(max_merges)),
+                               path, max_merges);
     fail(ErrorCode::kIo, path, ": no tokenizer files in this folder (expected vocab.json + merges.txt, tokenizer.json "
                                "or bpe_simple_vocab_16e6.txt.gz)");
   }
-  const std::string text = read_maybe_gzip(path);
+  const bool hf_pair = p.filename() == "merges.txt" && fs::exists(p.parent_path() / "vocab.json", ec);
+  // JSON files are read whole (the line limit only applies to a text merges file).
+  const std::string text = read_maybe_gzip(path, hf_pair ? static_cast<size_t>(-1) : header_and(max_merges));
   size_t first = text.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && text[first] == '{') {
     const nlohmann::json j = parse_json(text, path);
@@ -182,8 +198,8 @@ std::vector<std::string> load_bpe_merges(const std::string& path) {
     check_vocab(j, merges, path);
     return merges;
   }
-  std::vector<std::string> merges = parse_merges_text(text, path);
-  if (p.filename() == "merges.txt" && fs::exists(p.parent_path() / "vocab.json", ec))
+  std::vector<std::string> merges = parse_merges_text(text, path, hf_pair ? static_cast<size_t>(-1) : max_merges);
+  if (hf_pair)
     check_vocab(parse_json(read_maybe_gzip((p.parent_path() / "vocab.json").string()), path), merges,
                 (p.parent_path() / "vocab.json").string());
   return merges;

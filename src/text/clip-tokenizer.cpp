@@ -99,9 +99,15 @@ size_t match_piece(std::u32string_view s, size_t i, bool* special) {
 
 }  // namespace
 
+// Lets the encoder be searched with a string_view (no temporary strings while loading).
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 struct ClipTokenizer::Impl {
-  std::vector<std::string> vocab;                 // id → string (UTF-8 of the byte-unicode form)
-  std::unordered_map<std::string, int> encoder;   // string → id (the last id for a repeated string)
+  std::vector<std::string> vocab;  // id → string (UTF-8 of the byte-unicode form)
+  std::unordered_map<std::string, int, StringHash, std::equal_to<>> encoder;  // string → id (last id of a repeat)
   std::unordered_map<uint64_t, std::pair<int, int>> ranks;  // (left id, right id) → (rank, merged id)
   int byte_id[256] = {};      // id of byte b's symbol
   int byte_end_id[256] = {};  // id of byte b's symbol + "</w>"
@@ -194,14 +200,17 @@ ClipTokenizer::ClipTokenizer(const std::vector<std::string>& merges, int num_mer
   m.vocab.reserve(512 + num_merges + 2);
   for (int b : order) m.vocab.push_back(text::u32_to_utf8(std::u32string(1, byte_char[b])));
   for (int k = 0; k < 256; ++k) m.vocab.push_back(m.vocab[k] + "</w>");
-  std::vector<std::pair<std::string, std::string>> parts(num_merges);
+  std::vector<size_t> split(num_merges);  // position of the space in each merge line
   for (int r = 0; r < num_merges; ++r) {
     const std::string& line = merges[r];
     const size_t sp = line.find(' ');
     SAM3RT_CHECK(sp != std::string::npos && sp > 0 && sp + 1 < line.size() && line.find(' ', sp + 1) == std::string::npos,
                  kFormat, "BPE merge ", r + 1, " is not two symbols separated by one space: \"", line, "\"");
-    parts[r] = {line.substr(0, sp), line.substr(sp + 1)};
-    m.vocab.push_back(parts[r].first + parts[r].second);
+    split[r] = sp;
+    std::string joined;
+    joined.reserve(line.size() - 1);
+    joined.append(line, 0, sp).append(line, sp + 1, std::string::npos);
+    m.vocab.push_back(std::move(joined));
   }
   m.vocab.push_back(kSot);
   m.vocab.push_back(kEot);
@@ -209,22 +218,23 @@ ClipTokenizer::ClipTokenizer(const std::vector<std::string>& merges, int num_mer
   for (size_t id = 0; id < m.vocab.size(); ++id) m.encoder[m.vocab[id]] = static_cast<int>(id);  // dict(zip()): last wins
   for (int k = 0; k < 256; ++k) {
     const int b = order[k];
-    m.byte_id[b] = m.encoder.at(m.vocab[k]);
-    m.byte_end_id[b] = m.encoder.at(m.vocab[256 + k]);
+    m.byte_id[b] = m.encoder.find(m.vocab[k])->second;
+    m.byte_end_id[b] = m.encoder.find(m.vocab[256 + k])->second;
     m.unicode_byte_of[byte_char[b]] = static_cast<uint8_t>(b);
   }
   m.ranks.reserve(num_merges);
   for (int r = 0; r < num_merges; ++r) {
-    const auto a = m.encoder.find(parts[r].first), b = m.encoder.find(parts[r].second);
+    const std::string_view line = merges[r];
+    const auto a = m.encoder.find(line.substr(0, split[r])), b = m.encoder.find(line.substr(split[r] + 1));
     if (a == m.encoder.end() || b == m.encoder.end()) continue;  // can never be adjacent symbols
-    m.ranks[Impl::key(a->second, b->second)] = {r, m.encoder.at(parts[r].first + parts[r].second)};
+    m.ranks[Impl::key(a->second, b->second)] = {r, m.encoder.find(m.vocab[512 + r])->second};
   }
   m.sot = m.encoder.at(kSot);
   m.eot = m.encoder.at(kEot);
 }
 
 ClipTokenizer ClipTokenizer::from_file(const std::string& path, int num_merges) {
-  std::vector<std::string> merges = load_bpe_merges(path);
+  std::vector<std::string> merges = load_bpe_merges(path, static_cast<size_t>(std::max(num_merges, 0)));
   SAM3RT_CHECK(merges.size() >= static_cast<size_t>(num_merges), kFormat, path, ": the BPE merges list has ",
                merges.size(), " merges but the model needs ", num_merges,
                "; use the vocabulary file that belongs to the model");
