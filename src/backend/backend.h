@@ -30,6 +30,10 @@ bool built();             // compiled with SAM3RT_CUDA=ON
 int device_count();       // 0 when not built or no usable GPU/driver
 std::vector<DeviceInfo> devices();
 std::string unavailable_reason();  // why device_count() is 0 (driver missing, not built, ...)
+// Whether the model's kernels exist for this backend. The CUDA backend enumerates devices but
+// its kernels are not written yet, so auto selection passes over it and an explicit request
+// is an error that says so.
+bool can_run_model();
 }  // namespace cuda
 
 namespace metal {
@@ -37,6 +41,7 @@ bool built();
 int device_count();
 std::vector<DeviceInfo> devices();
 std::string unavailable_reason();
+bool can_run_model();
 }  // namespace metal
 
 }  // namespace sam3rt

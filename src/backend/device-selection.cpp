@@ -3,6 +3,7 @@
 
 #include "backend/backend.h"
 #include "core/error.h"
+#include "core/log.h"
 
 namespace sam3rt {
 
@@ -36,8 +37,11 @@ std::vector<DeviceInfo> list_devices() {
 
 Device select_device(const std::string& spec) {
   if (spec.empty() || spec == "auto") {
-    if (cuda::device_count() > 0) return Device::cuda(0);
-    if (metal::device_count() > 0) return {DeviceType::kMetal, 0};
+    if (int n = cuda::device_count(); n > 0) {
+      if (cuda::can_run_model()) return Device::cuda(0);
+      log_info("found ", n, " CUDA device(s), but this version of sam3rt has no CUDA kernels yet: running on the CPU");
+    }
+    if (metal::device_count() > 0 && metal::can_run_model()) return {DeviceType::kMetal, 0};
     return Device::cpu();
   }
   if (spec == "cpu") return Device::cpu();
@@ -52,6 +56,8 @@ Device select_device(const std::string& spec) {
                  cuda::unavailable_reason(), "; use --device cpu");
     SAM3RT_CHECK(index < n, kDeviceUnavailable, "device '", spec, "' requested but only ", n,
                  " CUDA device(s) are present (cuda:0 .. cuda:", n - 1, ")");
+    SAM3RT_CHECK(cuda::can_run_model(), kDeviceUnavailable, "device '", spec,
+                 "' is present, but this version of sam3rt has no CUDA kernels yet; use --device cpu or auto");
     return Device::cuda(index);
   }
   if (kind == "metal" || kind == "mps") {
@@ -61,6 +67,8 @@ Device select_device(const std::string& spec) {
     int n = metal::device_count();
     SAM3RT_CHECK(n > 0 && index < n, kDeviceUnavailable, "device '", spec, "' is not present: ",
                  metal::unavailable_reason());
+    SAM3RT_CHECK(metal::can_run_model(), kDeviceUnavailable, "device '", spec,
+                 "' is present, but this version of sam3rt has no Metal kernels yet; use --device cpu or auto");
     return {DeviceType::kMetal, index};
   }
   fail(ErrorCode::kInvalidArgument, "unknown device '", spec, "' (expected auto, cpu, cuda, cuda:N or metal)");

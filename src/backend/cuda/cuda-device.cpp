@@ -41,4 +41,6 @@ std::string unavailable_reason() {
   return "";
 }
 
+bool can_run_model() { return false; }
+
 }  // namespace sam3rt::cuda

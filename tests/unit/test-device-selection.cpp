@@ -1,0 +1,45 @@
+#include <gtest/gtest.h>
+
+#include "backend/backend.h"
+#include "core/error.h"
+
+using namespace sam3rt;
+
+TEST(DeviceSelection, CpuAndAutoWork) {
+  EXPECT_EQ(select_device("cpu"), Device::cpu());
+  Device d = select_device("auto");
+  // Without model kernels for a GPU backend, auto must land on the CPU.
+  if (!cuda::can_run_model() && !metal::can_run_model()) EXPECT_TRUE(d.is_cpu());
+  EXPECT_EQ(select_device(""), d);
+  EXPECT_FALSE(list_devices().empty());
+  EXPECT_TRUE(list_devices().back().device.is_cpu());
+}
+
+TEST(DeviceSelection, UnknownDeviceIsInvalidArgument) {
+  for (const char* spec : {"tpu", "cuda:x", "cuda:", "gpu0", "cuda:99999999"}) {
+    try {
+      select_device(spec);
+      FAIL() << spec << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << spec << ": " << e.what();
+    }
+  }
+}
+
+TEST(DeviceSelection, UnavailableGpuSaysWhatToDo) {
+  if (cuda::can_run_model()) GTEST_SKIP() << "CUDA kernels are built and a device is present";
+  try {
+    select_device("cuda:0");
+    FAIL() << "cuda:0 was accepted without CUDA kernels";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kDeviceUnavailable);
+    EXPECT_NE(std::string(e.what()).find("--device cpu"), std::string::npos) << e.what();
+  }
+  try {
+    select_device("metal");
+    FAIL() << "metal was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kDeviceUnavailable);
+    EXPECT_NE(std::string(e.what()).find("Metal"), std::string::npos) << e.what();
+  }
+}
