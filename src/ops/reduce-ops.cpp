@@ -35,7 +35,7 @@ Tensor concat(const std::vector<Tensor>& xs, int dim) {
     SAM3RT_CHECK(ok, kInvalidArgument, "[concat] input ", i, " ", t.str(), " does not match input 0 ", first.str(),
                  " outside dim ", d, " (dtype and device must match too)");
   }
-  if (first.device().is_cpu()) return cpu::ref::concat(xs, d);
+  if (first.device().is_cpu()) return cpu::concat(xs, d);
   not_implemented(kOp, first.device());
 }
 

@@ -94,3 +94,20 @@ TEST(OpsOpt, ConvTranspose) {
   Tensor xp = random_tensor({2, 7, 9, 6}, 74).permute({0, 3, 1, 2});
   expect_close(ops::conv_transpose2d(xp, w, b, 2, 2), cpu::ref::conv_transpose2d(xp, w, b, 2, 2));
 }
+
+TEST(OpsOpt, Concat) {
+  Tensor a = random_tensor({3, 4, 5}, 80), b = random_tensor({3, 2, 5}, 81), c = random_tensor({5, 3, 7}, 82);
+  const Tensor ct = c.permute({1, 2, 0}).slice(1, 0, 5);  // [3, 5, 5], a non-contiguous view
+  expect_close(ops::concat({a, b}, 1), cpu::ref::concat({a, b}, 1));
+  expect_close(ops::concat({a, ct.transpose(1, 2)}, 1), cpu::ref::concat({a, ct.transpose(1, 2)}, 1));
+  expect_close(ops::concat({a, a, a}, -1), cpu::ref::concat({a, a, a}, 2));
+  expect_close(ops::concat({a, random_tensor({1, 4, 5}, 83)}, 0), cpu::ref::concat({a, random_tensor({1, 4, 5}, 83)}, 0));
+  // integer dtypes are copied as they are
+  Tensor i = Tensor::from_vector_i32({2, 2}, {1, -2, 3, 2147483647});
+  Tensor j = ops::concat({i, i.slice(0, 1, 2)}, 0);
+  ASSERT_EQ(j.dtype(), DType::kI32);
+  EXPECT_EQ(j.data<int32_t>()[5], 2147483647);
+  EXPECT_EQ(j.data<int32_t>()[1], -2);
+  // an empty input contributes nothing
+  expect_close(ops::concat({a, random_tensor({3, 0, 5}, 84)}, 1), a);
+}

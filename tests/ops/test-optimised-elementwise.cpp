@@ -118,6 +118,11 @@ TEST(OpsOpt, AttentionPlain) {
   for (int64_t j = 0; j < 1100; j += 3) m2.data<uint8_t>()[j] = 1;
   for (int64_t j = 512; j < 1024; ++j) m2.data<uint8_t>()[j] = 1;  // a whole key block of padding
   expect_close(ops::attention(q2, k2, v2, m2, Tensor(), 0.5f), cpu::ref::attention(q2, k2, v2, m2, Tensor(), 0.5f));
+  // stride-0 (expanded) sequence dimension on k and a broadcast v: copied before BLAS sees them
+  Tensor ke = random_tensor({1, 2, 1, 16}, 169).expand({1, 2, 90, 16});
+  Tensor ve = random_tensor({1, 2, 90, 8}, 170);
+  Tensor q3 = random_tensor({1, 2, 5, 16}, 171);
+  expect_close(ops::attention(q3, ke, ve, Tensor(), Tensor(), 0.5f), cpu::ref::attention(q3, ke, ve, Tensor(), Tensor(), 0.5f));
   // single query, single key
   Tensor q1 = random_tensor({1, 2, 1, 8}, 163), k1 = random_tensor({1, 2, 1, 8}, 164), v1 = random_tensor({1, 2, 1, 8}, 165);
   expect_close(ops::attention(q1, k1, v1, Tensor(), Tensor(), 0.3f),

@@ -27,7 +27,13 @@ namespace {
 constexpr int64_t kBlockQ = 128;
 constexpr int64_t kBlockK = 512;
 
-Tensor last_dim_contiguous(const Tensor& t) { return t.stride(-1) == 1 || t.size(-1) == 1 ? t : t.contiguous(); }
+// BLAS needs unit stride along the head dimension and a row stride of at least one row
+// (an expanded, stride-0 sequence dimension would not qualify): copy only then.
+Tensor blas_rows(const Tensor& t) {
+  const bool unit = t.stride(-1) == 1 || t.size(-1) == 1;
+  const bool rows_ok = t.size(-2) <= 1 || t.stride(-2) >= t.size(-1);
+  return unit && rows_ok ? t : t.contiguous();
+}
 
 }  // namespace
 
@@ -35,7 +41,7 @@ Tensor last_dim_contiguous(const Tensor& t) { return t.stride(-1) == 1 || t.size
 // bias: [B, H, Lq, Lk] (possibly stride-0 broadcast) → [B, H, Lq, Dv]
 Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, const Tensor& mask_in,
                  const Tensor& bias, float scale) {
-  const Tensor q = last_dim_contiguous(q_in), k = last_dim_contiguous(k_in), v = last_dim_contiguous(v_in);
+  const Tensor q = blas_rows(q_in), k = blas_rows(k_in), v = blas_rows(v_in);
   const Tensor mask = mask_in.defined() ? mask_in.contiguous() : Tensor();
   const int64_t B = q.size(0), H = q.size(1), Lq = q.size(2), D = q.size(3);
   const int64_t Lk = k.size(2), Dv = v.size(3);

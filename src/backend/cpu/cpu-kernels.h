@@ -43,6 +43,7 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor
                  const Tensor& bias, float scale);
 Tensor apply_rope(const Tensor& x, const Tensor& table);
 Tensor interpolate_bilinear(const Tensor& x, int oh, int ow);
+Tensor concat(const std::vector<Tensor>& xs, int dim);
 
 // --- reference (src/backend/cpu/reference/*.cpp): single-threaded loops, f64 accumulation ------
 namespace ref {
