@@ -312,6 +312,13 @@ std::vector<int32_t> ClipTokenizer::encode(std::string_view text, int context) c
   return out;
 }
 
+// ref: spec §3 — the text encoder derives its mask as valid = (ids != 0) (sam3/model/text_encoder_ve.py)
+std::vector<uint8_t> text_padding_mask(const std::vector<int32_t>& ids) {
+  std::vector<uint8_t> mask(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) mask[i] = ids[i] == ClipTokenizer::kPadId ? 1 : 0;
+  return mask;
+}
+
 // ref: SimpleTokenizer.decode
 std::string ClipTokenizer::decode(const std::vector<int32_t>& ids) const {
   std::string bytes;

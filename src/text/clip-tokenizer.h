@@ -49,4 +49,9 @@ class ClipTokenizer {
   std::unique_ptr<Impl> impl_;
 };
 
+// The reference's text padding mask for encode()'s ids: 1 (padding) wherever the id is 0. A
+// genuine id 0 (the token "!") inside the text is masked too; the reference does the same
+// (tokenizer ids → valid = ids != 0, spec §3 and pitfall 3), so it is kept.
+std::vector<uint8_t> text_padding_mask(const std::vector<int32_t>& ids);
+
 }  // namespace sam3rt

@@ -169,6 +169,18 @@ TEST(ClipTokenizer, TruncationForcesEndTokenAndPadsWithZero) {
   EXPECT_THROW(tok.encode("cat", 0), Error);
 }
 
+TEST(ClipTokenizer, PaddingMaskKeepsTheReferenceQuirk) {
+  const ClipTokenizer& tok = tiny();
+  const std::vector<int32_t> ids = tok.encode("!~ a", 8);  // "!" is id 0 when merged with nothing
+  const std::vector<uint8_t> mask = text_padding_mask(ids);
+  ASSERT_EQ(mask.size(), 8u);
+  for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(mask[i], ids[i] == 0 ? 1 : 0);
+  EXPECT_EQ(ids[1], 0);   // the genuine "!" token...
+  EXPECT_EQ(mask[1], 1);  // ...is masked as padding, like the reference
+  EXPECT_EQ(mask[0], 0);
+  EXPECT_EQ(mask.back(), 1);
+}
+
 TEST(ClipTokenizer, InvalidUtf8IsReplacedNotAnError) {
   const ClipTokenizer& tok = tiny();
   const std::string bad = "ca\xff\xfe t\xe2\x82 \xc3";  // stray bytes, a cut 3-byte and 2-byte sequence
