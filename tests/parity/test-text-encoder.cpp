@@ -5,6 +5,7 @@
 #include "common/sam3-fixtures.h"
 #include "common/test-util.h"
 #include "model/text-encoder.h"
+#include "text/clip-tokenizer.h"
 #include "parity/reference-precision.h"
 
 #include <cmath>
@@ -145,6 +146,21 @@ TEST(TextEncoder, OutputsDependOnlyOnEarlierTokens) {
   EXPECT_EQ(fa.padding_mask.item_at({0, 5}), 0.f);
   EXPECT_EQ(fa.padding_mask.item_at({0, 6}), 1.f);
   EXPECT_EQ(fb.padding_mask.item_at({0, 6}), 0.f);
+}
+
+// Box-only prompts run with the text "visual" (spec §7.7): the box-only fixture's token ids are
+// exactly that text's, so the caller's tokenization plus this encoder reproduce its text.*.
+TEST(TextEncoder, BoxOnlyPromptsUseTheTextVisual) {
+  const Sam3Config& cfg = load_tiny_model()->config;
+  const ClipTokenizer tok = ClipTokenizer::from_file(tiny_dir() + "/model/tiny-bpe.txt.gz", cfg.bpe_merges);
+  const std::vector<int32_t> ids = tok.encode("visual", cfg.text_context);
+  const FixtureCase c = load_case("boxes_only");
+  ASSERT_TRUE(c.meta.at("text").is_null());
+  const Tensor ref_ids = c.get("input.token_ids").to(DType::kI32).contiguous();
+  ASSERT_EQ(static_cast<int64_t>(ids.size()), ref_ids.numel());
+  for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(ids[i], ref_ids.data<int32_t>()[i]) << "position " << i;
+  const TextFeatures tf = tiny_text_encoder().forward(Tensor::from_vector_i32({1, cfg.text_context}, ids));
+  expect_close("visual: text.language_features", tf.features, c.get("text.language_features"), kTf32ReferenceTolerance);
 }
 
 TEST(TextEncoder, RejectsWrongLength) {
