@@ -8,11 +8,10 @@
 
 #include "core/tensor.h"
 #include "io/model-file.h"
+#include "io/weight-specs.h"  // kDetectorPrefix
 
 namespace sam3rt {
 
-// Prefix of every image-model weight in the official state_dict.
-inline constexpr const char* kDetectorPrefix = "detector.";
 
 // torch.nn.Linear. weight [out, in], bias [out].
 struct Linear {

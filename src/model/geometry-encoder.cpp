@@ -12,9 +12,14 @@ GeometryEncoder::GeometryEncoder(const Sam3Config& c, const WeightStore& w) : co
   const float eps = c.layer_norm_eps;
   label_embed_ = w.get(p + "label_embed.weight", {2, d});
   cls_embed_ = w.get(p + "cls_embed.weight", {1, d});
-  points_direct_project_ = Linear(w, p + "points_direct_project.", 2, d);
-  points_pool_project_ = Linear(w, p + "points_pool_project.", d, d);
-  points_pos_enc_project_ = Linear(w, p + "points_pos_enc_project.", d, d);
+  // Hugging Face checkpoints drop the point projections (no point API there): points are then
+  // unsupported, everything else works.
+  has_points_ = w.has(p + "points_direct_project.weight");
+  if (has_points_) {
+    points_direct_project_ = Linear(w, p + "points_direct_project.", 2, d);
+    points_pool_project_ = Linear(w, p + "points_pool_project.", d, d);
+    points_pos_enc_project_ = Linear(w, p + "points_pos_enc_project.", d, d);
+  }
   boxes_direct_project_ = Linear(w, p + "boxes_direct_project.", 4, d);
   boxes_pool_weight_ = w.get(p + "boxes_pool_project.weight", {d, d, c.roi_size, c.roi_size});
   boxes_pool_bias_ = w.get(p + "boxes_pool_project.bias", {d});
@@ -39,6 +44,9 @@ GeometryEncoder::GeometryEncoder(const Sam3Config& c, const WeightStore& w) : co
 // ref: SequenceGeometryEncoder._encode_points
 // pooled_image: [1, d, H, W] (img_pre_norm-ed) → [n, d]
 Tensor GeometryEncoder::encode_points(const Tensor& pooled_image, const std::vector<PointPrompt>& points) const {
+  SAM3RT_CHECK(has_points_, kUnsupported,
+               "point prompts need the geometry encoder's points_* weights, which this model file lacks "
+               "(Hugging Face checkpoints drop them); use box prompts or the official sam3.pt");
   const int64_t n = static_cast<int64_t>(points.size());
   const int d = config_.d_model;
   const int half = d / 2;

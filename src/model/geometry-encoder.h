@@ -49,6 +49,7 @@ class GeometryEncoder {
   Sam3Config config_;
   Tensor label_embed_;  // [2, d]
   Tensor cls_embed_;    // [1, d]
+  bool has_points_ = false;
   Linear points_direct_project_, points_pool_project_, points_pos_enc_project_;
   Linear boxes_direct_project_, boxes_pos_enc_project_;
   Tensor boxes_pool_weight_, boxes_pool_bias_;  // Conv2d(d, d, roi_size)

@@ -129,6 +129,29 @@ TEST(Grounding, PointPromptsAreEncoded) {
   EXPECT_GT(max_abs_diff(a.at("geometry_encoder.0"), moved.at("geometry_encoder.0")), 1e-4);
 }
 
+// Hugging Face checkpoints have no point projections: such a model still answers text and box
+// prompts identically, and a point prompt is a clear error.
+TEST(Grounding, ModelWithoutPointWeights) {
+  const Sam3Config& cfg = load_tiny_model()->config;
+  WeightStore w = load_tiny_model()->weights;
+  for (const char* n : {"points_direct_project", "points_pool_project", "points_pos_enc_project"}) {
+    w.erase(std::string("detector.geometry_encoder.") + n + ".weight");
+    w.erase(std::string("detector.geometry_encoder.") + n + ".bias");
+  }
+  const GroundingHead head(cfg, w);
+  const FixtureCase c = load_case("text_and_box");
+  const GroundingOutput a = head.forward(fixture_backbone(c), fixture_text(c), fixture_boxes(c));
+  const GroundingOutput b = tiny_grounding().forward(fixture_backbone(c), fixture_text(c), fixture_boxes(c));
+  EXPECT_EQ(max_abs_diff(a.pred_masks, b.pred_masks), 0.0);
+  try {
+    head.forward(fixture_backbone(c), fixture_text(c), {}, {{0.5f, 0.5f, true}});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    EXPECT_NE(std::string(e.what()).find("points_"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Grounding, RejectsNonFiniteBox) {
   const FixtureCase c = load_case("text_person");
   BoxPrompt bad{0.5f, std::nanf(""), 0.1f, 0.1f, true};
