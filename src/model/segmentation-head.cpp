@@ -11,6 +11,9 @@ namespace {
 constexpr int kPixelDecoderGroups = 8;
 // GroupNorm's default eps (the reference does not override it).
 constexpr float kGroupNormEps = 1e-5f;
+// The neck keeps three levels (Sam3DualViTDetNeck with scalp=1), so two pixel-decoder stages
+// run; the checkpoint's third conv/norm (upsampling_stages=3) is never used.
+constexpr int kPixelDecoderStages = 2;
 }  // namespace
 
 SegmentationHead::SegmentationHead(const Sam3Config& c, const WeightStore& w) : config_(c) {
@@ -18,8 +21,7 @@ SegmentationHead::SegmentationHead(const Sam3Config& c, const WeightStore& w) : 
   const int64_t d = c.d_model;
   cross_attend_prompt_ = MultiheadAttention(w, p + "cross_attend_prompt.", c.d_model, c.d_heads);
   cross_attn_norm_ = LayerNorm(w, p + "cross_attn_norm.", d, c.layer_norm_eps);
-  // The image path uses three FPN levels → two decoder stages.
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < kPixelDecoderStages; ++i) {
     const std::string s = std::to_string(i) + ".";
     conv_w_.push_back(w.get(p + "pixel_decoder.conv_layers." + s + "weight", {d, d, 3, 3}));
     conv_b_.push_back(w.get(p + "pixel_decoder.conv_layers." + s + "bias", {d}));
