@@ -1,0 +1,36 @@
+#include "model/sam3-image.h"
+
+#include "model/grounding-head.h"
+#include "model/text-encoder.h"
+#include "model/vision-backbone.h"
+
+namespace sam3rt {
+
+// ref: sam3/model/sam3_image.py Sam3Image (built by model_builder.build_sam3_image_model)
+Sam3ImageModel::Sam3ImageModel(std::shared_ptr<const LoadedModel> model) : model_(std::move(model)) {
+  SAM3RT_CHECK(model_ != nullptr, kInvalidArgument, "Sam3ImageModel needs a loaded model");
+  const Sam3Config& c = model_->config;
+  const WeightStore& w = model_->weights;
+  vision_ = std::make_unique<VisionBackbone>(c, w);
+  text_ = std::make_unique<TextEncoder>(c, w);
+  grounding_ = std::make_unique<GroundingHead>(c, w);
+}
+
+Sam3ImageModel::~Sam3ImageModel() = default;
+
+// pixels: [1, 3, S, S] → fpn/pos levels
+BackboneFeatures Sam3ImageModel::encode_image(const Tensor& pixels, TensorDump* dump) const {
+  return vision_->forward(pixels, dump);
+}
+
+// token_ids: [1, T] → features [T, 1, d], mask [1, T]
+TextFeatures Sam3ImageModel::encode_text(const Tensor& token_ids, TensorDump* dump) const {
+  return text_->forward(token_ids, dump);
+}
+
+GroundingOutput Sam3ImageModel::ground(const BackboneFeatures& image, const TextFeatures& text,
+                                       const std::vector<BoxPrompt>& boxes, TensorDump* dump) const {
+  return grounding_->forward(image, text, boxes, {}, dump);
+}
+
+}  // namespace sam3rt
