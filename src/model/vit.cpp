@@ -28,6 +28,14 @@ Tensor VitTrunk::from_window_order(const Tensor& x) const {
   return x.view({n, n, w, w, c}).permute({0, 2, 1, 3, 4}).clone().view({int64_t(grid_), int64_t(grid_), c});
 }
 
+Tensor vit_rope_table(const Sam3Config& config, bool global) {
+  // rope_pt_size defaults to the window; use_interp_rope rescales global positions by
+  // rope_pt_size / grid so that the global grid spans the same range as one window.
+  const int hd = config.vit_dim / config.vit_heads, w = config.vit_window, g = config.grid_size();
+  if (!global) return ops::axial_rope_table(hd, w, w, config.rope_theta, 1.f);
+  return ops::axial_rope_table(hd, g, g, config.rope_theta, static_cast<float>(w) / static_cast<float>(g));
+}
+
 VitTrunk::VitTrunk(const Sam3Config& config, const WeightStore& weights, const std::string& prefix)
     : config_(config), grid_(config.grid_size()), dim_(config.vit_dim), window_(config.vit_window) {
   const int64_t C = dim_, p = config.patch_size, g0 = config.pretrain_grid();
@@ -53,13 +61,9 @@ VitTrunk::VitTrunk(const Sam3Config& config, const WeightStore& weights, const s
   ln_pre_w_ = weights.get(prefix + "ln_pre.weight", {C});
   ln_pre_b_ = weights.get(prefix + "ln_pre.bias", {C});
 
-  // RoPE (ref: sam3/model/vitdet.py Attention._setup_rope_freqs): window blocks use positions
-  // local to the window (scale 1); global blocks span the whole grid with positions scaled by
-  // window/grid so that they cover the same range as a window (rope_pt_size = window).
-  const float theta = config.rope_theta;
-  Tensor window_table = ops::axial_rope_table(static_cast<int>(hd), window_, window_, theta, 1.f);
-  Tensor global_table = ops::axial_rope_table(static_cast<int>(hd), grid_, grid_, theta,
-                                              static_cast<float>(window_) / static_cast<float>(grid_));
+  // Computed once per kind and shared by the blocks whose checkpoint table agrees.
+  Tensor window_table = vit_rope_table(config, false);
+  Tensor global_table = vit_rope_table(config, true);
 
   // The reference returns the output of the last listed global block (full_attn_ids[-1]);
   // blocks after it cannot influence the result, so they are not built.

@@ -31,6 +31,11 @@ struct VitBlock {
   void forward(Tensor& x) const;
 };
 
+// The RoPE table the reference computes for a window block (positions local to the window, scale 1)
+// or a global block (the whole grid, positions scaled by window/grid) → [T, hd/2, 2], row-major.
+// ref: sam3/model/vitdet.py Attention._setup_rope_freqs
+Tensor vit_rope_table(const Sam3Config& config, bool global);
+
 class VitTrunk {
  public:
   // prefix: "detector.backbone.vision_backbone.trunk."
