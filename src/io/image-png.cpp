@@ -89,7 +89,8 @@ bool read_png(PngReader* r) {
   if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
   if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
   if (color_type == PNG_COLOR_TYPE_GRAY || color_type == PNG_COLOR_TYPE_GRAY_ALPHA) png_set_gray_to_rgb(png);
-  if (color_type & PNG_COLOR_MASK_ALPHA) png_set_strip_alpha(png);
+  // Expansion turns a tRNS chunk into an alpha channel, which is dropped like a real one.
+  if ((color_type & PNG_COLOR_MASK_ALPHA) || png_get_valid(png, info, PNG_INFO_tRNS)) png_set_strip_alpha(png);
   png_set_interlace_handling(png);
   png_read_update_info(png, info);
   if (png_get_rowbytes(png, info) != static_cast<size_t>(width) * 3) png_error(png, "unexpected row layout after conversion to RGB");
@@ -108,6 +109,14 @@ bool read_png(PngReader* r) {
 }  // namespace
 
 Image decode_png(const uint8_t* data, size_t size, const DecodeOptions& options, const std::string& name) {
+  // The size in IHDR (always the first chunk, at byte 16) is checked before libpng reads on, so
+  // an absurd header is refused even when the rest of the file is missing.
+  if (size >= 24 && std::memcmp(data + 12, "IHDR", 4) == 0) {
+    auto be32 = [&](size_t at) {
+      return (int64_t{data[at]} << 24) | (int64_t{data[at + 1]} << 16) | (int64_t{data[at + 2]} << 8) | data[at + 3];
+    };
+    check_image_size(be32(16), be32(20), options, name, "PNG");
+  }
   Image image;
   std::vector<png_bytep> rows;
   PngReader r;

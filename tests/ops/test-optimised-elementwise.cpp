@@ -111,6 +111,13 @@ TEST(OpsOpt, AttentionPlain) {
                cpu::ref::attention(q, k, v, Tensor(), Tensor(), 0.25f));
   // large logits (exercise the running-max rescaling)
   expect_close(ops::attention(q, k, v, Tensor(), Tensor(), 4.f), cpu::ref::attention(q, k, v, Tensor(), Tensor(), 4.f));
+  // several query blocks (ragged tail) and key blocks, with a key padding mask
+  Tensor q2 = random_tensor({1, 2, 300, 16}, 166), k2 = random_tensor({1, 2, 1100, 16}, 167);
+  Tensor v2 = random_tensor({1, 2, 1100, 8}, 168);
+  Tensor m2 = Tensor::zeros({1, 1100}, DType::kU8);
+  for (int64_t j = 0; j < 1100; j += 3) m2.data<uint8_t>()[j] = 1;
+  for (int64_t j = 512; j < 1024; ++j) m2.data<uint8_t>()[j] = 1;  // a whole key block of padding
+  expect_close(ops::attention(q2, k2, v2, m2, Tensor(), 0.5f), cpu::ref::attention(q2, k2, v2, m2, Tensor(), 0.5f));
   // single query, single key
   Tensor q1 = random_tensor({1, 2, 1, 8}, 163), k1 = random_tensor({1, 2, 1, 8}, 164), v1 = random_tensor({1, 2, 1, 8}, 165);
   expect_close(ops::attention(q1, k1, v1, Tensor(), Tensor(), 0.3f),

@@ -22,8 +22,10 @@
 namespace sam3rt::cpu {
 namespace {
 
-constexpr int64_t kBlockQ = 64;
-constexpr int64_t kBlockK = 256;
+// Block sizes measured on the dev box (Zen 4, OpenBLAS): 128×512 beat 64×256 by ~25%; the
+// score tile (256 KiB) plus the output tile stay in L2.
+constexpr int64_t kBlockQ = 128;
+constexpr int64_t kBlockK = 512;
 
 Tensor last_dim_contiguous(const Tensor& t) { return t.stride(-1) == 1 || t.size(-1) == 1 ? t : t.contiguous(); }
 

@@ -42,10 +42,14 @@ inline std::optional<GemmOperand> gemm_operand(int64_t rows, int64_t cols, int64
 // single-threaded meanwhile, which is slower but still correct.
 class SingleThreadedBlas {
  public:
-  SingleThreadedBlas() { blas_set_num_threads(1); }
-  ~SingleThreadedBlas() { blas_set_num_threads(num_threads()); }
+  // num_threads() first: the pool's lazy start-up sets BLAS's thread count, and must not undo ours.
+  SingleThreadedBlas() : restore_(num_threads()) { blas_set_num_threads(1); }
+  ~SingleThreadedBlas() { blas_set_num_threads(restore_); }
   SingleThreadedBlas(const SingleThreadedBlas&) = delete;
   SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
+
+ private:
+  int restore_;
 };
 
 }  // namespace sam3rt::cpu

@@ -84,9 +84,9 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   while (b.dim() < sb.size()) b = b.unsqueeze(0);
   a = a.expand(sa);  // broadcast dims get stride 0: no copy
   b = b.expand(sb);
-  Tensor y = Tensor::zeros(so);
   const int64_t batch = lead.numel();
-  if (batch == 0 || m == 0 || n == 0 || k == 0) return y;
+  if (batch == 0 || m == 0 || n == 0 || k == 0) return Tensor::zeros(so);
+  Tensor y = Tensor::empty(so);  // every element is written by a GEMM with beta = 0
   const int nl = lead.size();
 
   // b shared by every batch and a's batch collapsible into its rows: one tall GEMM.

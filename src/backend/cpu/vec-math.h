@@ -13,7 +13,11 @@ namespace sam3rt::cpu {
 inline float exp_approx(float x) {
   const float lo = -87.33654f, hi = 88.72283f;
   const float xc = x < lo ? lo : (x > hi ? hi : x);
-  const float fx = std::floor(xc * 1.44269504088896341f + 0.5f);
+  // n = round(x·log2 e) by the 1.5·2²³ trick, which leaves n in the low mantissa bits: no
+  // float→int conversion, which GCC refuses to vectorise under the default -ftrapping-math.
+  const float big = xc * 1.44269504088896341f + 12582912.f;
+  const float fx = big - 12582912.f;
+  const int32_t n = std::bit_cast<int32_t>(big) - 0x4B400000;
   float r = xc - fx * 0.693359375f;
   r = r - fx * -2.12194440e-4f;
   float p = 1.9875691500e-4f;
@@ -23,9 +27,9 @@ inline float exp_approx(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   const float y = p * r * r + r + 1.f;
-  // 2^fx applied as 2^(fx−1)·2 so that fx = 128 (x near the overflow limit) stays finite;
-  // fx = −126 then flushes to 0 (true value ≈ 1.2e−38).
-  const float scale = std::bit_cast<float>((static_cast<int32_t>(fx) + 126) << 23);
+  // 2^n applied as 2^(n−1)·2 so that n = 128 (x near the overflow limit) stays finite;
+  // n = −126 then flushes to 0 (true value ≈ 1.2e−38).
+  const float scale = std::bit_cast<float>((n + 126) << 23);
   const float e = (y * scale) * 2.f;
   // Saturate like expf: underflow → 0 (so exp(−∞) = 0), overflow → ∞; NaN stays NaN.
   return x < lo ? 0.f : (x > hi ? INFINITY : (x != x ? x : e));
