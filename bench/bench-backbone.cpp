@@ -84,6 +84,15 @@ void run_encode(benchmark::State& state, const Sam3Config& config) {
 
 void BM_BackboneEncode_released(benchmark::State& state) { run_encode(state, Sam3Config::released()); }
 
+// Released widths and image size, one window block and one global block: the per-block costs and
+// the fixed costs (patch embedding, neck) in a fraction of the full encode's time.
+void BM_BackboneEncode_released_2blocks(benchmark::State& state) {
+  Sam3Config c = Sam3Config::released();
+  c.vit_depth = 2;
+  c.vit_global = {1};
+  run_encode(state, c);
+}
+
 // The fixtures' tiny configuration (tests/data/sam3-tiny/model/sam3-tiny.config.json).
 void BM_BackboneEncode_tiny(benchmark::State& state) {
   Sam3Config c;
@@ -102,6 +111,7 @@ void BM_BackboneEncode_tiny(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_BackboneEncode_released)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK(BM_BackboneEncode_released_2blocks)->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK(BM_BackboneEncode_tiny)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();
