@@ -102,6 +102,26 @@ TEST(BackboneParity, RejectsWrongPixelShape) {
   }
 }
 
+// A missing or mis-shaped backbone tensor is one clear format error naming it.
+TEST(BackboneParity, MissingOrMisShapedWeightIsNamed) {
+  auto model = load_tiny_model();
+  const std::string fc1 = kTrunk + "blocks.2.mlp.fc1.weight";
+  const std::string conv = "detector.backbone.vision_backbone.convs.1.conv_3x3.weight";
+  for (int mode = 0; mode < 2; ++mode) {
+    WeightStore weights = model->weights;
+    const std::string name = mode == 0 ? fc1 : conv;
+    if (mode == 0) weights.erase(name);
+    else weights.set(name, random_tensor({3, 3, 3, 3}, 9));
+    try {
+      VisionBackbone backbone(model->config, weights);
+      FAIL() << "no error for " << name;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kFormat);
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // RoPE: the computed tables equal the checkpoint's freqs_cis (window and global blocks).
 
