@@ -183,6 +183,10 @@ LoadedModel load_model(const std::string& path, const LoadOptions& opt) {
     if (looks_like_zip(*f)) {
       m = load_pytorch(path, opt);
     } else {
+      // torch.save before PyTorch 1.6 wrote a bare pickle stream (protocol 2+) instead of a zip.
+      SAM3RT_CHECK(!(f->size() >= 2 && f->data()[0] == 0x80 && f->data()[1] >= 2 && f->data()[1] <= 5), kUnsupported,
+                   path, ": a PyTorch checkpoint in the legacy (pre-1.6) format; load it in Python and save it again "
+                   "with torch.save from PyTorch 1.6 or later");
       SAM3RT_CHECK(looks_like_safetensors(*f), kFormat, path,
                    ": not a model file (wrong magic bytes: neither a PyTorch zip archive nor safetensors); expected a "
                    ".sam3rt file, sam3.pt or a Hugging Face folder/.safetensors");
