@@ -1,0 +1,72 @@
+#include "common/sam3-fixtures.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <mutex>
+
+#include "common/test-util.h"
+#include "io/model-loader.h"
+#include "io/safetensors.h"
+
+namespace sam3rt::test {
+
+std::string tiny_dir() { return data_dir() + "/sam3-tiny"; }
+
+std::shared_ptr<const LoadedModel> load_tiny_model() {
+  static std::mutex mutex;
+  static std::shared_ptr<const LoadedModel> model;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (!model) {
+    const std::string dir = tiny_dir() + "/model";
+    LoadOptions options;
+    options.config_path = dir + "/sam3-tiny.config.json";
+    options.tokenizer_path = dir + "/tiny-bpe.txt.gz";
+    model = std::make_shared<const LoadedModel>(load_model(dir + "/sam3-tiny.pt", options));
+  }
+  return model;
+}
+
+std::vector<std::string> case_names() {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(tiny_dir() + "/cases"))
+    if (entry.path().extension() == ".json") names.push_back(entry.path().stem().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+const Tensor& FixtureCase::get(const std::string& tensor) const {
+  auto it = tensors.find(tensor);
+  SAM3RT_CHECK(it != tensors.end(), kFormat, "fixture case '", name, "' has no tensor '", tensor, "'");
+  return it->second;
+}
+
+FixtureCase load_case(const std::string& name) {
+  FixtureCase c;
+  c.name = name;
+  const std::string base = tiny_dir() + "/cases/" + name;
+  std::ifstream f(base + ".json");
+  SAM3RT_CHECK(f.good(), kIo, "cannot open fixture case '", base, ".json'");
+  c.meta = nlohmann::json::parse(f);
+  c.tensors = load_safetensors(base + ".safetensors");
+  return c;
+}
+
+double expect_close(const std::string& name, const Tensor& ours, const Tensor& ref, double rel_tol) {
+  if (ours.shape() != ref.shape()) {
+    ADD_FAILURE() << name << ": shape " << ours.shape().str() << ", reference " << ref.shape().str();
+    return std::numeric_limits<double>::infinity();
+  }
+  const double rel = rel_error(ours, ref);
+  // NaN fails the comparison too.
+  if (!(rel <= rel_tol)) {
+    ADD_FAILURE() << name << ": relative error " << rel << " > " << rel_tol << " (max abs diff "
+                  << max_abs_diff(ours, ref) << ", " << ref.shape().str() << ")";
+  }
+  return rel;
+}
+
+}  // namespace sam3rt::test

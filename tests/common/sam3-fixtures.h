@@ -1,0 +1,40 @@
+// Helpers for the parity tests against tests/data/sam3-tiny (see its README.md): the tiny model,
+// the inference cases with their reference tensors, and a tensor comparison that explains itself.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+#include "io/model-file.h"
+
+namespace sam3rt::test {
+
+std::string tiny_dir();  // tests/data/sam3-tiny
+
+// model/sam3-tiny.pt with sam3-tiny.config.json and tiny-bpe.txt.gz; loaded once per process.
+std::shared_ptr<const LoadedModel> load_tiny_model();
+
+// Names of all cases (cases/<name>.json), sorted.
+std::vector<std::string> case_names();
+
+struct FixtureCase {
+  std::string name;
+  nlohmann::json meta;                     // cases/<name>.json
+  std::map<std::string, Tensor> tensors;   // cases/<name>.safetensors
+  bool has(const std::string& tensor) const { return tensors.count(tensor) != 0; }
+  // Throws kFormat naming the case and the tensor when absent.
+  const Tensor& get(const std::string& tensor) const;
+};
+
+FixtureCase load_case(const std::string& name);
+
+// Records a gtest failure (not fatal) unless shapes match and ‖ours − ref‖/‖ref‖ ≤ rel_tol; the
+// message names the tensor and gives the relative error and the max abs difference. Returns the
+// relative error (infinity on a shape mismatch) so callers can report the worst one.
+double expect_close(const std::string& name, const Tensor& ours, const Tensor& ref, double rel_tol);
+
+}  // namespace sam3rt::test
