@@ -79,7 +79,10 @@ sam3rt_status sam3rt_model_load(const char* path, const sam3rt_model_params* par
     auto loaded = std::make_shared<const LoadedModel>(load_model(path, opts));
     auto m = std::make_unique<sam3rt_model>();
     m->model = std::make_shared<const Sam3ImageModel>(loaded);
-    m->tokenizer = std::make_shared<const ClipTokenizer>(loaded->bpe_merges, loaded->config.bpe_merges);
+    // A bare .pt without a merges file loads, but cannot take prompts (even box-only prompts go
+    // through the text encoder with the word "visual"); ImageSession::predict says what to pass.
+    if (!loaded->bpe_merges.empty())
+      m->tokenizer = std::make_shared<const ClipTokenizer>(loaded->bpe_merges, loaded->config.bpe_merges);
     m->device = device.str();
     log_debug("loaded ", path, " (", loaded->format, ") on ", m->device);
     *model = m.release();

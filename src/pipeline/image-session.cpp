@@ -49,7 +49,6 @@ BoxPrompt to_box_prompt(const PixelBox& box, int width, int height) {
 ImageSession::ImageSession(std::shared_ptr<const Sam3ImageModel> model, std::shared_ptr<const ClipTokenizer> tokenizer)
     : model_(std::move(model)), tokenizer_(std::move(tokenizer)) {
   SAM3RT_CHECK(model_ != nullptr, kInvalidArgument, "ImageSession needs a model");
-  SAM3RT_CHECK(tokenizer_ != nullptr, kInvalidArgument, "ImageSession needs a tokenizer");
 }
 
 ImageSession::~ImageSession() = default;
@@ -94,6 +93,10 @@ const TextFeatures& ImageSession::text_features(const std::string& text, double*
     *ms = 0;
     return it->second;
   }
+  SAM3RT_CHECK(tokenizer_ != nullptr, kInvalidArgument,
+               "this model has no tokenizer, and every prompt (even boxes alone, which use the text \"",
+               kVisualPromptText, "\") needs one; pass the CLIP merges file (bpe_simple_vocab_16e6.txt.gz) with "
+               "--tokenizer or the tokenizer_path parameter");
   if (text_cache_.size() >= kMaxCachedTexts) text_cache_.clear();
   auto t0 = Clock::now();
   const int context = model_->config().text_context;

@@ -56,6 +56,7 @@ BoxPrompt to_box_prompt(const PixelBox& box, int width, int height);
 
 class ImageSession {
  public:
+  // tokenizer may be null (a checkpoint loaded without merges): predict() then explains what to pass.
   ImageSession(std::shared_ptr<const Sam3ImageModel> model, std::shared_ptr<const ClipTokenizer> tokenizer);
   ~ImageSession();
 
