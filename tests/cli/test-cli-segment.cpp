@@ -22,6 +22,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// End-to-end bounds against the fixtures' out.* tensors. Post-processing alone reproduces out.*
+// from raw.* within 1e-5 (scores) and 1e-3 px (boxes) (test-postprocess.cpp). End to end, the
+// model's outputs carry the fixtures' own rounding: the reference ran with TF32 matmuls and
+// convolutions (the official model_builder enables TF32 on import; see tests/parity/
+// test-backbone.cpp), which puts ~1e-4 relative noise on every stage. Measured over the nine cases
+// (CPU, fp32): scores differ by at most 6.9e-5, normalised box coordinates by at most 1.3e-5
+// (4e-3 px on the 320-pixel image), masks agree on >= 99.9% of pixels. Tighten to 1e-5 / 1e-3 px
+// once the fixtures are regenerated with TF32 off.
+constexpr double kScoreTol = 1e-4;
+constexpr double kBoxTolNormalised = 3e-5;  // × the image's larger side, in pixels
+
+
 std::string quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -249,8 +261,8 @@ void expect_prompt_matches(const nlohmann::json& prompt, const std::string& case
     const float score = inst["score"];
     EXPECT_LE(score, previous) << "sorted by score";
     previous = score;
-    EXPECT_NEAR(score, scores[q], 1e-5) << "query " << q;
-    for (int c = 0; c < 4; ++c) EXPECT_NEAR(float(inst["box_xyxy"][c]), boxes[q * 4 + c], 1e-3) << "query " << q;
+    EXPECT_NEAR(score, scores[q], kScoreTol) << "query " << q;
+    for (int c = 0; c < 4; ++c) EXPECT_NEAR(float(inst["box_xyxy"][c]), boxes[q * 4 + c], kBoxTolNormalised * std::max(W, H)) << "query " << q;
     EXPECT_EQ(inst["mask"]["size"], nlohmann::json({H, W}));
     pipeline::Rle rle{H, W, pipeline::rle_from_string(inst["mask"]["counts"])};
     const std::vector<uint8_t> mask = pipeline::rle_decode(rle);
@@ -331,6 +343,6 @@ TEST(CliSegment, DumpWritesTheNamedIntermediates) {
     ASSERT_TRUE(dump.count(name)) << name;
     EXPECT_EQ(dump.at(name).shape(), ref.at(name).shape()) << name;
   }
-  EXPECT_LT(test::max_abs_diff(dump.at("out.scores"), ref.at("out.scores")), 1e-5);
+  EXPECT_LT(test::max_abs_diff(dump.at("out.scores"), ref.at("out.scores")), kScoreTol);
   EXPECT_TRUE(tmp.temporaries().empty());
 }

@@ -19,6 +19,18 @@
 using namespace sam3rt;
 
 namespace {
+
+// End-to-end bounds against the fixtures' out.* tensors. Post-processing alone reproduces out.*
+// from raw.* within 1e-5 (scores) and 1e-3 px (boxes) (test-postprocess.cpp). End to end, the
+// model's outputs carry the fixtures' own rounding: the reference ran with TF32 matmuls and
+// convolutions (the official model_builder enables TF32 on import; see tests/parity/
+// test-backbone.cpp), which puts ~1e-4 relative noise on every stage. Measured over the nine cases
+// (CPU, fp32): scores differ by at most 6.9e-5, normalised box coordinates by at most 1.3e-5
+// (4e-3 px on the 320-pixel image), masks agree on >= 99.9% of pixels. Tighten to 1e-5 / 1e-3 px
+// once the fixtures are regenerated with TF32 off.
+constexpr double kScoreTol = 1e-4;
+constexpr double kBoxTolNormalised = 3e-5;  // × the image's larger side, in pixels
+
 std::string tiny() { return test::data_dir() + "/sam3-tiny/"; }
 
 sam3rt_model_params tiny_params() {
@@ -169,10 +181,10 @@ TEST(CApi, PredictMatchesTheReferenceOnTheTinyModel) {
   EXPECT_EQ(sam3rt_result_height(result), H);
   for (size_t i = 0; i < sam3rt_result_count(result); ++i) {
     const int q = sam3rt_result_query(result, i);
-    EXPECT_NEAR(sam3rt_result_score(result, i), scores[q], 1e-5);
+    EXPECT_NEAR(sam3rt_result_score(result, i), scores[q], kScoreTol);
     float box[4];
     sam3rt_result_box(result, i, box);
-    for (int k = 0; k < 4; ++k) EXPECT_NEAR(box[k], ref_boxes[q * 4 + k], 1e-3);
+    for (int k = 0; k < 4; ++k) EXPECT_NEAR(box[k], ref_boxes[q * 4 + k], kBoxTolNormalised * std::max(W, H));
     ASSERT_NE(sam3rt_result_mask(result, i), nullptr);
   }
   const sam3rt_timing* timings = nullptr;

@@ -23,6 +23,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// End-to-end bounds against the fixtures' out.* tensors. Post-processing alone reproduces out.*
+// from raw.* within 1e-5 (scores) and 1e-3 px (boxes) (test-postprocess.cpp). End to end, the
+// model's outputs carry the fixtures' own rounding: the reference ran with TF32 matmuls and
+// convolutions (the official model_builder enables TF32 on import; see tests/parity/
+// test-backbone.cpp), which puts ~1e-4 relative noise on every stage. Measured over the nine cases
+// (CPU, fp32): scores differ by at most 6.9e-5, normalised box coordinates by at most 1.3e-5
+// (4e-3 px on the 320-pixel image), masks agree on >= 99.9% of pixels. Tighten to 1e-5 / 1e-3 px
+// once the fixtures are regenerated with TF32 off.
+constexpr double kScoreTol = 1e-4;
+constexpr double kBoxTolNormalised = 3e-5;  // × the image's larger side, in pixels
+
+
 std::string tiny() { return test::data_dir() + "/sam3-tiny/"; }
 
 struct TinyModel {
@@ -131,8 +143,8 @@ TEST(ImageSession, EveryFixtureCaseMatchesTheReference) {
     ASSERT_EQ(r.instances.size(), scores.size());
     for (const Instance& inst : r.instances) {
       const int q = inst.query;
-      EXPECT_NEAR(inst.score, scores[q], 1e-5) << "query " << q;
-      for (int k = 0; k < 4; ++k) EXPECT_NEAR(inst.box_xyxy[k], boxes[q * 4 + k], 1e-3) << "query " << q;
+      EXPECT_NEAR(inst.score, scores[q], kScoreTol) << "query " << q;
+      for (int k = 0; k < 4; ++k) EXPECT_NEAR(inst.box_xyxy[k], boxes[q * 4 + k], kBoxTolNormalised * std::max(W, H)) << "query " << q;
       Tensor ref_mask = masks.select(0, q).select(0, 0).contiguous();
       int64_t agree = 0;
       for (int64_t i = 0; i < ref_mask.numel(); ++i)
