@@ -262,7 +262,8 @@ void expect_prompt_matches(const nlohmann::json& prompt, const std::string& case
     EXPECT_LE(score, previous) << "sorted by score";
     previous = score;
     EXPECT_NEAR(score, scores[q], kScoreTol) << "query " << q;
-    for (int c = 0; c < 4; ++c) EXPECT_NEAR(float(inst["box_xyxy"][c]), boxes[q * 4 + c], kBoxTolNormalised * std::max(W, H)) << "query " << q;
+    for (int c = 0; c < 4; ++c)
+      EXPECT_NEAR(float(inst["box_xyxy"][c]), boxes[q * 4 + c], kBoxTolNormalised * std::max(W, H)) << "query " << q;
     EXPECT_EQ(inst["mask"]["size"], nlohmann::json({H, W}));
     pipeline::Rle rle{H, W, pipeline::rle_from_string(inst["mask"]["counts"])};
     const std::vector<uint8_t> mask = pipeline::rle_decode(rle);

@@ -131,6 +131,7 @@ TEST(ImageSession, EveryFixtureCaseMatchesTheReference) {
     SCOPED_TRACE(name);
     nlohmann::json meta = nlohmann::json::parse(std::ifstream(tiny() + "cases/" + name + ".json"));
     auto ref = load_safetensors(tiny() + "cases/" + name + ".safetensors");
+    const int W = meta["original_size_wh"][0], H = meta["original_size_wh"][1];
     s.set_image(decode_image_file(tiny() + std::string(meta["image"])));
     Prompt p;
     if (!meta["text"].is_null()) p.text = std::string(meta["text"]);
@@ -144,7 +145,8 @@ TEST(ImageSession, EveryFixtureCaseMatchesTheReference) {
     for (const Instance& inst : r.instances) {
       const int q = inst.query;
       EXPECT_NEAR(inst.score, scores[q], kScoreTol) << "query " << q;
-      for (int k = 0; k < 4; ++k) EXPECT_NEAR(inst.box_xyxy[k], boxes[q * 4 + k], kBoxTolNormalised * std::max(W, H)) << "query " << q;
+      for (int k = 0; k < 4; ++k)
+        EXPECT_NEAR(inst.box_xyxy[k], boxes[q * 4 + k], kBoxTolNormalised * std::max(W, H)) << "query " << q;
       Tensor ref_mask = masks.select(0, q).select(0, 0).contiguous();
       int64_t agree = 0;
       for (int64_t i = 0; i < ref_mask.numel(); ++i)
