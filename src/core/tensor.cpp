@@ -327,6 +327,32 @@ Tensor Tensor::slice(int d, int64_t start, int64_t end, int64_t step) const {
   return t;
 }
 
+Tensor Tensor::as_strided(const Shape& shape, const Shape& strides, int64_t storage_offset) const {
+  SAM3RT_CHECK(storage_ != nullptr, kInvalidArgument, "as_strided on an undefined tensor");
+  SAM3RT_CHECK(shape.size() == strides.size(), kInvalidArgument, "as_strided: shape ", shape.str(), " and strides ",
+               strides.str(), " differ in length");
+  SAM3RT_CHECK(storage_offset >= 0, kInvalidArgument, "as_strided: negative storage offset ", storage_offset);
+  const int64_t capacity = static_cast<int64_t>(storage_->nbytes() / dtype_size(dtype_));
+  int64_t last = storage_offset;  // highest element index touched
+  bool empty = false;
+  for (int i = 0; i < shape.size(); ++i) {
+    SAM3RT_CHECK(shape[i] >= 0 && strides[i] >= 0, kInvalidArgument, "as_strided: negative size or stride in ",
+                 shape.str(), " / ", strides.str());
+    if (shape[i] == 0) empty = true;
+    int64_t span;
+    SAM3RT_CHECK(!__builtin_mul_overflow(shape[i] > 0 ? shape[i] - 1 : 0, strides[i], &span) &&
+                     !__builtin_add_overflow(last, span, &last),
+                 kInvalidArgument, "as_strided: shape ", shape.str(), " with strides ", strides.str(), " overflows");
+  }
+  SAM3RT_CHECK(empty || last < capacity, kInvalidArgument, "as_strided: shape ", shape.str(), " strides ",
+               strides.str(), " offset ", storage_offset, " reaches element ", last, " of a storage of ", capacity);
+  Tensor t = *this;
+  t.offset_ = storage_offset;
+  t.shape_ = shape;
+  t.strides_ = strides;
+  return t;
+}
+
 Tensor Tensor::select(int d, int64_t index) const {
   d = wrap_dim(d);
   if (index < 0) index += shape_[d];

@@ -120,6 +120,10 @@ class Tensor {
   Tensor squeeze(int dim) const;
   Tensor expand(const Shape& shape) const;  // broadcast size-1 dims (stride 0)
   Tensor flatten(int start_dim = 0, int end_dim = -1) const;
+  // A view of this tensor's storage with explicit shape, strides and offset (in elements, from
+  // the start of the storage, like torch.as_strided); throws kInvalidArgument when any element
+  // would fall outside the storage. Used to rebuild checkpoint tensors over a memory map.
+  Tensor as_strided(const Shape& shape, const Shape& strides, int64_t storage_offset) const;
 
   // --- copies -----------------------------------------------------------------------------
   Tensor contiguous() const;  // returns *this when already contiguous

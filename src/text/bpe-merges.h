@@ -10,6 +10,8 @@ namespace sam3rt {
 // a Hugging Face folder or file pair (vocab.json + merges.txt), or tokenizer.json. Returns the
 // merges in rank order as "a b" strings (all of them; the caller truncates to the model's count).
 // Throws kIo / kFormat naming the file when it is missing or is not a merges list.
-std::vector<std::string> load_bpe_merges(const std::string& path);
+// max_merges: a CLIP merges file is read only that far (it holds 262,145 merges of which SAM 3
+// uses 48,894); Hugging Face files are always read whole, their vocabulary check needs it.
+std::vector<std::string> load_bpe_merges(const std::string& path, size_t max_merges = static_cast<size_t>(-1));
 
 }  // namespace sam3rt

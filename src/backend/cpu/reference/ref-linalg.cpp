@@ -1,0 +1,62 @@
+// Reference linear algebra: plain triple loops with f64 accumulation (the oracle for the BLAS
+// path).
+#include "backend/cpu/cpu-kernels.h"
+
+namespace sam3rt::cpu::ref {
+
+// x: [..., in], w: [out, in], b: [out] or undefined → [..., out]
+Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in) {
+  Tensor x = x_in.contiguous(), w = w_in.contiguous();
+  const int64_t in = w.size(1), out = w.size(0), rows = x.numel() / in;
+  Shape out_shape = x.shape();
+  out_shape[out_shape.size() - 1] = out;
+  Tensor y = Tensor::empty(out_shape);
+  const float* xp = x.data<float>();
+  const float* wp = w.data<float>();
+  Tensor b = b_in.defined() ? b_in.contiguous() : Tensor();
+  const float* bp = b.defined() ? b.data<float>() : nullptr;
+  float* yp = y.data<float>();
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t o = 0; o < out; ++o) {
+      double acc = bp ? bp[o] : 0.0;
+      for (int64_t i = 0; i < in; ++i) acc += static_cast<double>(xp[r * in + i]) * wp[o * in + i];
+      yp[r * out + o] = static_cast<float>(acc);
+    }
+  return y;
+}
+
+// a: [..., M, K], b: [..., K, N] (leading dims broadcast) → [..., M, N]
+Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
+  const int da = a_in.dim(), db = b_in.dim();
+  const int64_t m = a_in.size(-2), k = a_in.size(-1), n = b_in.size(-1);
+  Shape lead_a, lead_b;
+  for (int i = 0; i < da - 2; ++i) lead_a.push_back(a_in.size(i));
+  for (int i = 0; i < db - 2; ++i) lead_b.push_back(b_in.size(i));
+  Shape lead = broadcast_shapes(lead_a, lead_b);
+  Shape sa = lead, sb = lead, so = lead;
+  sa.push_back(m), sa.push_back(k);
+  sb.push_back(k), sb.push_back(n);
+  so.push_back(m), so.push_back(n);
+  // Prepend size-1 dims so that expand sees equal ranks.
+  Tensor a = a_in, b = b_in;
+  while (a.dim() < sa.size()) a = a.unsqueeze(0);
+  while (b.dim() < sb.size()) b = b.unsqueeze(0);
+  a = a.expand(sa).contiguous();
+  b = b.expand(sb).contiguous();
+  Tensor y = Tensor::empty(so);
+  const int64_t batch = lead.numel();
+  const float* ap = a.data<float>();
+  const float* bp = b.data<float>();
+  float* yp = y.data<float>();
+  for (int64_t t = 0; t < batch; ++t)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double acc = 0;
+        for (int64_t p = 0; p < k; ++p)
+          acc += static_cast<double>(ap[(t * m + i) * k + p]) * bp[(t * k + p) * n + j];
+        yp[(t * m + i) * n + j] = static_cast<float>(acc);
+      }
+  return y;
+}
+
+}  // namespace sam3rt::cpu::ref
