@@ -356,7 +356,7 @@ TEST(CliSegment, InterruptedRunLeavesNoHalfWrittenFiles) {
   for (const char* name : {"scene_320x180.png", "scene_200x150.png", "scene_96x64.png", "scene_168x168.png",
                            "scene_50x75.png", "scene_13x9.png"})
     images += " --image " + image(name);
-  for (const char* after : {"0.3", "0.6", "1.0", "1.5"}) {
+  for (const char* after : {"0.2", "0.35", "0.5", "0.7", "1.0"}) {
     TempDir tmp;
     std::string out;
     test::run_command("timeout -s KILL " + std::string(after) + " " + quote(test::cli_path()) + " segment" +
