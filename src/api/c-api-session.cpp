@@ -79,10 +79,13 @@ sam3rt_status sam3rt_model_load(const char* path, const sam3rt_model_params* par
     auto loaded = std::make_shared<const LoadedModel>(load_model(path, opts));
     auto m = std::make_unique<sam3rt_model>();
     m->model = std::make_shared<const Sam3ImageModel>(loaded);
-    // A bare .pt without a merges file loads, but cannot take prompts (even box-only prompts go
-    // through the text encoder with the word "visual"); ImageSession::predict says what to pass.
-    if (!loaded->bpe_merges.empty())
-      m->tokenizer = std::make_shared<const ClipTokenizer>(loaded->bpe_merges, loaded->config.bpe_merges);
+    // Every prompt goes through the text encoder (boxes alone use the word "visual"), so a model
+    // without merges (a bare .pt loaded without tokenizer_path) could answer nothing: say so now,
+    // before any image is encoded.
+    SAM3RT_CHECK(!loaded->bpe_merges.empty(), kInvalidArgument, "model '", path,
+                 "' has no tokenizer; pass the CLIP merges file (bpe_simple_vocab_16e6.txt.gz, shipped with "
+                 "the official sam3 repository) with --tokenizer or tokenizer_path");
+    m->tokenizer = std::make_shared<const ClipTokenizer>(loaded->bpe_merges, loaded->config.bpe_merges);
     m->device = device.str();
     log_debug("loaded ", path, " (", loaded->format, ") on ", m->device);
     *model = m.release();

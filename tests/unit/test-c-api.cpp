@@ -83,6 +83,15 @@ TEST(CApi, NullArgumentsAreInvalidNotCrashes) {
   sam3rt_model_free(nullptr);
 }
 
+TEST(CApi, ModelWithoutTokenizerIsRefusedAtLoad) {
+  sam3rt_model_params p = tiny_params();
+  p.tokenizer_path = nullptr;
+  sam3rt_model* model = nullptr;
+  EXPECT_EQ(sam3rt_model_load((tiny() + "model/sam3-tiny.pt").c_str(), &p, &model), SAM3RT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(model, nullptr);
+  EXPECT_NE(std::string(sam3rt_last_error()).find("has no tokenizer"), std::string::npos) << sam3rt_last_error();
+}
+
 TEST(CApi, LastErrorIsPerThread) {
   sam3rt_model* model = nullptr;
   ASSERT_NE(sam3rt_model_load("/nonexistent/a.pt", nullptr, &model), SAM3RT_OK);
