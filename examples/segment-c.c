@@ -41,16 +41,17 @@ int main(int argc, char** argv) {
   prompt.text = argv[3];
   if (sam3rt_session_predict(session, &prompt, &result) != SAM3RT_OK) goto done;
 
-  printf("device %s, presence %.3f, %zu instance(s)\n", sam3rt_model_device(model), sam3rt_result_presence(result),
-         sam3rt_result_count(result));
+  printf("device %s, presence %.3f, %zu instance(s)\n", sam3rt_model_device(model),
+         sam3rt_result_presence(result), sam3rt_result_count(result));
   for (size_t i = 0; i < sam3rt_result_count(result); ++i) {
     float box[4];
     sam3rt_result_box(result, i, box);
     const uint8_t* mask = sam3rt_result_mask(result, i);
     size_t area = 0;
-    for (size_t p = 0; p < (size_t)sam3rt_result_width(result) * sam3rt_result_height(result); ++p) area += mask[p];
-    printf("  score %.3f  box %.1f %.1f %.1f %.1f  mask area %zu px\n", sam3rt_result_score(result, i), box[0], box[1],
-           box[2], box[3], area);
+    for (size_t p = 0; p < (size_t)sam3rt_result_width(result) * sam3rt_result_height(result); ++p)
+      area += mask[p];
+    printf("  score %.3f  box %.1f %.1f %.1f %.1f  mask area %zu px\n", sam3rt_result_score(result, i),
+           box[0], box[1], box[2], box[3], area);
   }
   rc = 0;
 

@@ -13,9 +13,12 @@ int main(int argc, char** argv) {
   std::vector<std::string> positional;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--config" && i + 1 < argc) options.config_path = argv[++i];
-    else if (a == "--tokenizer" && i + 1 < argc) options.tokenizer_path = argv[++i];
-    else positional.push_back(a);
+    if (a == "--config" && i + 1 < argc)
+      options.config_path = argv[++i];
+    else if (a == "--tokenizer" && i + 1 < argc)
+      options.tokenizer_path = argv[++i];
+    else
+      positional.push_back(a);
   }
   if (positional.size() < 3) {
     std::fprintf(stderr, "usage: %s MODEL IMAGE TEXT [TEXT...] [--config C --tokenizer T]\n", argv[0]);
@@ -25,10 +28,12 @@ int main(int argc, char** argv) {
     sam3rt::Model model = sam3rt::Model::load(positional[0], options);
     sam3rt::ImageSession session(model);
     session.set_image(positional[1]);
-    std::printf("%s: %dx%d on %s\n", positional[1].c_str(), session.width(), session.height(), model.device().c_str());
+    std::printf("%s: %dx%d on %s\n", positional[1].c_str(), session.width(), session.height(),
+                model.device().c_str());
     for (size_t p = 2; p < positional.size(); ++p) {
       sam3rt::Result r = session.predict(sam3rt::Prompt::from_text(positional[p]));
-      std::printf("\"%s\": %zu instance(s), presence %.3f\n", positional[p].c_str(), r.instances.size(), r.presence);
+      std::printf("\"%s\": %zu instance(s), presence %.3f\n", positional[p].c_str(), r.instances.size(),
+                  r.presence);
       for (const sam3rt::Instance& inst : r.instances)
         std::printf("  score %.3f  box %.1f %.1f %.1f %.1f\n", inst.score, inst.box_xyxy[0], inst.box_xyxy[1],
                     inst.box_xyxy[2], inst.box_xyxy[3]);

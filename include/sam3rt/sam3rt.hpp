@@ -52,7 +52,8 @@ inline std::vector<DeviceDescription> devices() {
   std::vector<sam3rt_device_info> raw(n);
   detail::check(sam3rt_list_devices(raw.data(), raw.size(), &n));
   std::vector<DeviceDescription> out;
-  for (size_t i = 0; i < n && i < raw.size(); ++i) out.push_back({raw[i].id, raw[i].name, raw[i].memory_bytes});
+  for (size_t i = 0; i < n && i < raw.size(); ++i)
+    out.push_back({raw[i].id, raw[i].name, raw[i].memory_bytes});
   return out;
 }
 
@@ -139,7 +140,9 @@ class ImageSession {
     handle_.reset(s);
   }
 
-  void set_image(const std::string& path) { detail::check(sam3rt_session_set_image_file(handle_.get(), path.c_str())); }
+  void set_image(const std::string& path) {
+    detail::check(sam3rt_session_set_image_file(handle_.get(), path.c_str()));
+  }
   void set_image(const uint8_t* rgb, int width, int height, size_t stride = 0) {
     detail::check(sam3rt_session_set_image_rgb(handle_.get(), rgb, width, height, stride));
   }
@@ -161,7 +164,8 @@ class ImageSession {
 
   Result predict(const Prompt& prompt) {
     std::vector<sam3rt_box> boxes;
-    for (const Box& b : prompt.boxes) boxes.push_back({b.xyxy[0], b.xyxy[1], b.xyxy[2], b.xyxy[3], b.positive ? 1 : 0});
+    for (const Box& b : prompt.boxes)
+      boxes.push_back({b.xyxy[0], b.xyxy[1], b.xyxy[2], b.xyxy[3], b.positive ? 1 : 0});
     sam3rt_prompt p = sam3rt_prompt_default();
     p.text = prompt.text ? prompt.text->c_str() : nullptr;
     p.boxes = boxes.data();

@@ -5,10 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "sam3rt/sam3rt.h"
-
 #include "core/error.h"
 #include "pipeline/image-session.h"
+#include "sam3rt/sam3rt.h"
 
 struct sam3rt_model {
   std::shared_ptr<const sam3rt::Sam3ImageModel> model;

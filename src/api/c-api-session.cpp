@@ -96,7 +96,9 @@ void sam3rt_model_free(sam3rt_model* model) { delete model; }
 
 const char* sam3rt_model_device(const sam3rt_model* model) { return model ? model->device.c_str() : ""; }
 
-int sam3rt_model_image_size(const sam3rt_model* model) { return model ? model->model->config().image_size : 0; }
+int sam3rt_model_image_size(const sam3rt_model* model) {
+  return model ? model->model->config().image_size : 0;
+}
 
 sam3rt_session_params sam3rt_session_default_params(void) {
   sam3rt_session_params p;
@@ -140,8 +142,8 @@ sam3rt_status sam3rt_session_set_image_rgb(sam3rt_session* session, const uint8_
   return api::guarded([&] {
     SAM3RT_CHECK(session != nullptr, kInvalidArgument, "sam3rt_session_set_image_rgb: session is NULL");
     SAM3RT_CHECK(rgb != nullptr, kInvalidArgument, "sam3rt_session_set_image_rgb: pixels are NULL");
-    SAM3RT_CHECK(width > 0 && height > 0, kInvalidArgument, "sam3rt_session_set_image_rgb: image size ", width, "x",
-                 height, " is empty");
+    SAM3RT_CHECK(width > 0 && height > 0, kInvalidArgument, "sam3rt_session_set_image_rgb: image size ",
+                 width, "x", height, " is empty");
     const size_t row = static_cast<size_t>(width) * 3;
     if (stride == 0) stride = row;
     SAM3RT_CHECK(stride >= row, kInvalidArgument, "sam3rt_session_set_image_rgb: stride ", stride,
@@ -155,7 +157,8 @@ sam3rt_status sam3rt_session_set_image_rgb(sam3rt_session* session, const uint8_
   });
 }
 
-sam3rt_status sam3rt_session_image(const sam3rt_session* session, int* width, int* height, const uint8_t** rgb) {
+sam3rt_status sam3rt_session_image(const sam3rt_session* session, int* width, int* height,
+                                   const uint8_t** rgb) {
   return api::guarded([&] {
     SAM3RT_CHECK(session != nullptr, kInvalidArgument, "sam3rt_session_image: session is NULL");
     SAM3RT_CHECK(session->session->has_image(), kInvalidArgument, "sam3rt_session_image: no image set");
@@ -183,7 +186,8 @@ sam3rt_status sam3rt_session_set_dump_path(sam3rt_session* session, const char* 
   });
 }
 
-sam3rt_status sam3rt_session_predict(sam3rt_session* session, const sam3rt_prompt* prompt, sam3rt_result** result) {
+sam3rt_status sam3rt_session_predict(sam3rt_session* session, const sam3rt_prompt* prompt,
+                                     sam3rt_result** result) {
   return api::guarded([&] {
     SAM3RT_CHECK(result != nullptr, kInvalidArgument, "sam3rt_session_predict: result is NULL");
     *result = nullptr;

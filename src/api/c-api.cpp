@@ -57,14 +57,22 @@ extern "C" {
 
 const char* sam3rt_status_name(sam3rt_status status) {
   switch (status) {
-    case SAM3RT_OK: return "ok";
-    case SAM3RT_ERR_INVALID_ARGUMENT: return "invalid argument";
-    case SAM3RT_ERR_IO: return "i/o error";
-    case SAM3RT_ERR_FORMAT: return "bad file format";
-    case SAM3RT_ERR_UNSUPPORTED: return "unsupported";
-    case SAM3RT_ERR_DEVICE_UNAVAILABLE: return "device unavailable";
-    case SAM3RT_ERR_OUT_OF_MEMORY: return "out of memory";
-    case SAM3RT_ERR_INTERNAL: return "internal error";
+    case SAM3RT_OK:
+      return "ok";
+    case SAM3RT_ERR_INVALID_ARGUMENT:
+      return "invalid argument";
+    case SAM3RT_ERR_IO:
+      return "i/o error";
+    case SAM3RT_ERR_FORMAT:
+      return "bad file format";
+    case SAM3RT_ERR_UNSUPPORTED:
+      return "unsupported";
+    case SAM3RT_ERR_DEVICE_UNAVAILABLE:
+      return "device unavailable";
+    case SAM3RT_ERR_OUT_OF_MEMORY:
+      return "out of memory";
+    case SAM3RT_ERR_INTERNAL:
+      return "internal error";
   }
   return "unknown status";
 }
@@ -96,7 +104,8 @@ sam3rt_status sam3rt_list_devices(sam3rt_device_info* devices, size_t capacity, 
 
 sam3rt_status sam3rt_select_device(const char* spec, char* id, size_t id_capacity) {
   return api::guarded([&] {
-    SAM3RT_CHECK(id != nullptr && id_capacity > 0, kInvalidArgument, "sam3rt_select_device: no output buffer");
+    SAM3RT_CHECK(id != nullptr && id_capacity > 0, kInvalidArgument,
+                 "sam3rt_select_device: no output buffer");
     const Device d = select_device(spec ? spec : "auto");
     api::copy_string(id, id_capacity, d.str());
   });

@@ -33,8 +33,8 @@ BoxPrompt to_box_prompt(const PixelBox& box, int width, int height) {
                  " has a coordinate that is not a finite number");
   SAM3RT_CHECK(b[2] >= b[0] && b[3] >= b[1], kInvalidArgument, "box ", b[0], ",", b[1], ",", b[2], ",", b[3],
                " has x1 < x0 or y1 < y0; give boxes as X0,Y0,X1,Y1 with X0 <= X1 and Y0 <= Y1");
-  SAM3RT_CHECK(b[0] < width && b[2] > 0 && b[1] < height && b[3] > 0, kInvalidArgument, "box ", b[0], ",", b[1],
-               ",", b[2], ",", b[3], " lies entirely outside the ", width, "x", height,
+  SAM3RT_CHECK(b[0] < width && b[2] > 0 && b[1] < height && b[3] > 0, kInvalidArgument, "box ", b[0], ",",
+               b[1], ",", b[2], ",", b[3], " lies entirely outside the ", width, "x", height,
                " image; box coordinates are pixels of the original image");
   const float x0 = b[0] / width, y0 = b[1] / height, x1 = b[2] / width, y1 = b[3] / height;
   BoxPrompt p;
@@ -46,7 +46,8 @@ BoxPrompt to_box_prompt(const PixelBox& box, int width, int height) {
   return p;
 }
 
-ImageSession::ImageSession(std::shared_ptr<const Sam3ImageModel> model, std::shared_ptr<const ClipTokenizer> tokenizer)
+ImageSession::ImageSession(std::shared_ptr<const Sam3ImageModel> model,
+                           std::shared_ptr<const ClipTokenizer> tokenizer)
     : model_(std::move(model)), tokenizer_(std::move(tokenizer)) {
   SAM3RT_CHECK(model_ != nullptr, kInvalidArgument, "ImageSession needs a model");
 }
@@ -62,8 +63,8 @@ void ImageSession::enable_dump(bool on) {
 void ImageSession::set_image(const Image& image) {
   SAM3RT_CHECK(image.width > 0 && image.height > 0 &&
                    image.rgb.size() == static_cast<size_t>(image.width) * image.height * 3,
-               kInvalidArgument, "set_image: the image is ", image.width, "x", image.height, " with ", image.rgb.size(),
-               " bytes; expected a non-empty RGB image (3 bytes per pixel)");
+               kInvalidArgument, "set_image: the image is ", image.width, "x", image.height, " with ",
+               image.rgb.size(), " bytes; expected a non-empty RGB image (3 bytes per pixel)");
   image_ = Image();
   features_ = BackboneFeatures();
   image_timings_.clear();
@@ -95,7 +96,8 @@ const TextFeatures& ImageSession::text_features(const std::string& text, double*
   }
   SAM3RT_CHECK(tokenizer_ != nullptr, kInvalidArgument,
                "this model has no tokenizer, and every prompt (even boxes alone, which use the text \"",
-               kVisualPromptText, "\") needs one; pass the CLIP merges file (bpe_simple_vocab_16e6.txt.gz) with "
+               kVisualPromptText,
+               "\") needs one; pass the CLIP merges file (bpe_simple_vocab_16e6.txt.gz) with "
                "--tokenizer or the tokenizer_path parameter");
   if (text_cache_.size() >= kMaxCachedTexts) text_cache_.clear();
   auto t0 = Clock::now();
@@ -127,7 +129,8 @@ Result ImageSession::predict(const Prompt& prompt) {
 
   Result result;
   double text_ms = 0;
-  const TextFeatures& text = text_features(prompt.text ? *prompt.text : std::string(kVisualPromptText), &text_ms);
+  const TextFeatures& text =
+      text_features(prompt.text ? *prompt.text : std::string(kVisualPromptText), &text_ms);
   result.timings.emplace_back("text", text_ms);
 
   TensorDump* dump = dump_enabled_ ? &dump_ : nullptr;

@@ -33,7 +33,7 @@ struct PixelBox {
 struct Prompt {
   std::optional<std::string> text;  // none: the boxes alone are the prompt (text "visual")
   std::vector<PixelBox> boxes;
-  float threshold = 0.5f;           // keep instances with score > threshold, in [0, 1]
+  float threshold = 0.5f;  // keep instances with score > threshold, in [0, 1]
 };
 
 // Stage name → milliseconds, in the order the stages ran.

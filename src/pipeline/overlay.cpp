@@ -27,7 +27,8 @@ const uint8_t* glyph(char c) {
   return nullptr;
 }
 
-void fill_rect(uint8_t* rgb, int width, int height, int x0, int y0, int x1, int y1, std::array<uint8_t, 3> c) {
+void fill_rect(uint8_t* rgb, int width, int height, int x0, int y0, int x1, int y1,
+               std::array<uint8_t, 3> c) {
   x0 = std::max(x0, 0), y0 = std::max(y0, 0), x1 = std::min(x1, width), y1 = std::min(y1, height);
   for (int y = y0; y < y1; ++y)
     for (int x = x0; x < x1; ++x) std::memcpy(rgb + (static_cast<size_t>(y) * width + x) * 3, c.data(), 3);
@@ -43,10 +44,9 @@ int to_pixel(float v, int limit) {
 
 std::array<uint8_t, 3> overlay_color(int k) {
   static const uint8_t palette[][3] = {
-      {230, 25, 75},  {60, 180, 75},  {255, 225, 25}, {0, 130, 200},  {245, 130, 48},
-      {145, 30, 180}, {70, 240, 240}, {240, 50, 230}, {210, 245, 60}, {250, 190, 212},
-      {0, 128, 128},  {220, 190, 255}, {170, 110, 40}, {128, 0, 0},   {170, 255, 195},
-      {128, 128, 0},  {0, 0, 128},    {128, 128, 128}};
+      {230, 25, 75},  {60, 180, 75},  {255, 225, 25},  {0, 130, 200},   {245, 130, 48}, {145, 30, 180},
+      {70, 240, 240}, {240, 50, 230}, {210, 245, 60},  {250, 190, 212}, {0, 128, 128},  {220, 190, 255},
+      {170, 110, 40}, {128, 0, 0},    {170, 255, 195}, {128, 128, 0},   {0, 0, 128},    {128, 128, 128}};
   constexpr int n = sizeof(palette) / sizeof(palette[0]);
   const uint8_t* p = palette[((k % n) + n) % n];
   return {p[0], p[1], p[2]};
@@ -113,7 +113,8 @@ void draw_overlay(uint8_t* rgb, int width, int height, const std::vector<Overlay
     fill_rect(rgb, width, height, lx, ly, lx + w, ly + h, c);
     // Dark text on light colours, white on dark ones (Rec. 601 luma).
     const bool light = 0.299f * c[0] + 0.587f * c[1] + 0.114f * c[2] > 140.f;
-    const std::array<uint8_t, 3> ink = light ? std::array<uint8_t, 3>{0, 0, 0} : std::array<uint8_t, 3>{255, 255, 255};
+    const std::array<uint8_t, 3> ink =
+        light ? std::array<uint8_t, 3>{0, 0, 0} : std::array<uint8_t, 3>{255, 255, 255};
     draw_text(rgb, width, height, lx + pad, ly + pad, label, scale, ink);
   }
 }

@@ -20,7 +20,8 @@ std::array<uint8_t, 3> overlay_color(int k);
 
 // rgb: row-major [height, width, 3], modified in place. Items are drawn in order, so later ones
 // end up on top; the labels are drawn last so that no mask hides them.
-void draw_overlay(uint8_t* rgb, int width, int height, const std::vector<OverlayItem>& items, float alpha = 0.5f);
+void draw_overlay(uint8_t* rgb, int width, int height, const std::vector<OverlayItem>& items,
+                  float alpha = 0.5f);
 
 // Writes `text` (digits, '.', '-', '%'; other characters leave a blank) with its top-left corner at
 // (x, y), each font pixel a scale×scale square; clipped to the image.

@@ -16,10 +16,11 @@ float sigmoid(float x) { return 1.f / (1.f + std::exp(-x)); }
 // ref: sam3/model/sam3_image_processor.py Sam3Processor._forward_grounding (probs)
 std::vector<float> instance_scores(const Tensor& pred_logits, const Tensor& presence_logit) {
   // pred_logits: [1, Q, 1], presence_logit: [1, 1]
-  SAM3RT_CHECK(pred_logits.dim() == 3 && pred_logits.size(0) == 1 && pred_logits.size(2) == 1, kInvalidArgument,
-               "postprocess: pred_logits must be [1, Q, 1], got ", pred_logits.shape().str());
-  SAM3RT_CHECK(presence_logit.numel() == 1, kInvalidArgument, "postprocess: presence_logit must hold one value, got ",
-               presence_logit.shape().str());
+  SAM3RT_CHECK(pred_logits.dim() == 3 && pred_logits.size(0) == 1 && pred_logits.size(2) == 1,
+               kInvalidArgument, "postprocess: pred_logits must be [1, Q, 1], got ",
+               pred_logits.shape().str());
+  SAM3RT_CHECK(presence_logit.numel() == 1, kInvalidArgument,
+               "postprocess: presence_logit must hold one value, got ", presence_logit.shape().str());
   const float presence = sigmoid(presence_logit.to_vector()[0]);
   std::vector<float> logits = pred_logits.to_vector();
   std::vector<float> scores(logits.size());

@@ -14,15 +14,15 @@
 namespace sam3rt::pipeline {
 
 struct Instance {
-  int query = 0;                      // decoder query index
-  float score = 0;                    // σ(logit)·σ(presence)
-  std::array<float, 4> box_xyxy{};    // original-image pixels, continuous edges, unclipped
-  Tensor mask;                        // u8 [H, W], 1 = object
+  int query = 0;                    // decoder query index
+  float score = 0;                  // σ(logit)·σ(presence)
+  std::array<float, 4> box_xyxy{};  // original-image pixels, continuous edges, unclipped
+  Tensor mask;                      // u8 [H, W], 1 = object
 };
 
 struct Detections {
-  float presence = 0;                 // σ(presence logit)
-  std::vector<Instance> instances;    // score descending (ties: lower query first)
+  float presence = 0;               // σ(presence logit)
+  std::vector<Instance> instances;  // score descending (ties: lower query first)
 };
 
 // out: one grounding pass (batch 1); width/height: the original image; threshold in [0, 1].

@@ -31,8 +31,8 @@ std::vector<uint8_t> rle_decode(const Rle& rle) {
   const size_t n = static_cast<size_t>(rle.height) * rle.width;
   uint64_t total = 0;
   for (uint32_t c : rle.counts) total += c;
-  SAM3RT_CHECK(total == n, kFormat, "RLE counts sum to ", total, " but the mask is ", rle.height, "x", rle.width,
-               " = ", n, " pixels");
+  SAM3RT_CHECK(total == n, kFormat, "RLE counts sum to ", total, " but the mask is ", rle.height, "x",
+               rle.width, " = ", n, " pixels");
   std::vector<uint8_t> mask(n, 0);
   size_t pos = 0;  // column-major position
   uint8_t v = 0;
@@ -80,7 +80,8 @@ std::vector<uint32_t> rle_from_string(const std::string& s) {
     while (more) {
       SAM3RT_CHECK(p < s.size(), kFormat, "RLE string ends in the middle of a number");
       int c = static_cast<unsigned char>(s[p]) - 48;
-      SAM3RT_CHECK(c >= 0 && c < 64, kFormat, "RLE string has an invalid character '", s[p], "' at offset ", p);
+      SAM3RT_CHECK(c >= 0 && c < 64, kFormat, "RLE string has an invalid character '", s[p], "' at offset ",
+                   p);
       SAM3RT_CHECK(k < 12, kFormat, "RLE string has a number longer than 60 bits at offset ", p);
       x |= static_cast<int64_t>(c & 0x1f) << (5 * k);
       more = (c & 0x20) != 0;

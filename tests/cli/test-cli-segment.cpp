@@ -2,7 +2,6 @@
 // no half-written files) and, on the tiny fixture model, every fixture case compared with the
 // reference's out.* tensors through the JSON, the RLE strings and the mask PNGs.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,7 +32,6 @@ namespace {
 constexpr double kScoreTol = 1e-4;
 constexpr double kBoxTolNormalised = 3e-5;  // × the image's larger side, in pixels
 
-
 std::string quote(const std::string& s) {
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -45,7 +43,8 @@ std::string tiny() { return test::data_dir() + "/sam3-tiny/"; }
 // The tiny model: the released-layout .pt with its config and BPE merges.
 std::string model_args() {
   return " --model " + quote(tiny() + "model/sam3-tiny.pt") + " --config " +
-         quote(tiny() + "model/sam3-tiny.config.json") + " --tokenizer " + quote(tiny() + "model/tiny-bpe.txt.gz");
+         quote(tiny() + "model/sam3-tiny.config.json") + " --tokenizer " +
+         quote(tiny() + "model/tiny-bpe.txt.gz");
 }
 std::string image(const char* name) { return quote(tiny() + "images/" + name); }
 
@@ -62,7 +61,8 @@ CliRun segment(const std::string& args) {
 class TempDir {
  public:
   TempDir() {
-    path_ = fs::temp_directory_path() / ("sam3rt-cli-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    path_ = fs::temp_directory_path() /
+            ("sam3rt-cli-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -104,7 +104,7 @@ TEST(CliSegment, OutputFolderThatCannotBeCreated) {
   TempDir tmp;
   std::ofstream(tmp.str("a-file")) << "x";
   CliRun r = segment(model_args() + " --image " + image("scene_96x64.png") + " --text cat --out " +
-                  quote(tmp.str("a-file/sub")));
+                     quote(tmp.str("a-file/sub")));
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("cannot create output folder"), std::string::npos) << r.output;
 }
@@ -131,14 +131,16 @@ TEST(CliSegment, MalformedBox) {
 
 TEST(CliSegment, BoxEntirelyOutsideTheImage) {
   // The image is 96×64; this box starts right of it. Refused once the image size is known.
-  CliRun r = segment(model_args() + " --image " + image("scene_96x64.png") + " --text cat --box 100,10,120,30 --quiet");
+  CliRun r = segment(model_args() + " --image " + image("scene_96x64.png") +
+                     " --text cat --box 100,10,120,30 --quiet");
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("entirely outside the 96x64 image"), std::string::npos) << r.output;
 }
 
 TEST(CliSegment, ThresholdOutsideZeroOne) {
   for (const char* t : {"1.5", "-0.1", "nan"}) {
-    CliRun r = segment(model_args() + " --image " + image("scene_96x64.png") + " --text cat --threshold " + t);
+    CliRun r =
+        segment(model_args() + " --image " + image("scene_96x64.png") + " --text cat --threshold " + t);
     EXPECT_EQ(r.code, 2) << t << ": " << r.output;
     EXPECT_NE(r.output.find("--threshold must be in [0, 1]"), std::string::npos) << r.output;
   }
@@ -162,8 +164,8 @@ TEST(CliSegment, CudaOnABuildWithoutCuda) {
 
 TEST(CliSegment, DumpWithSeveralImages) {
   TempDir tmp;
-  CliRun r = segment(model_args() + " --image " + image("scene_96x64.png") + " --image " + image("scene_50x75.png") +
-                  " --text cat --dump " + quote(tmp.str("d.safetensors")));
+  CliRun r = segment(model_args() + " --image " + image("scene_96x64.png") + " --image " +
+                     image("scene_50x75.png") + " --text cat --dump " + quote(tmp.str("d.safetensors")));
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("--dump records one image and one prompt"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(tmp.str("d.safetensors")));
@@ -171,8 +173,8 @@ TEST(CliSegment, DumpWithSeveralImages) {
 
 TEST(CliSegment, DumpWithSeveralPrompts) {
   TempDir tmp;
-  CliRun r = segment(model_args() + " --image " + image("scene_96x64.png") + " --text cat --text dog --dump " +
-                  quote(tmp.str("d.safetensors")));
+  CliRun r = segment(model_args() + " --image " + image("scene_96x64.png") +
+                     " --text cat --text dog --dump " + quote(tmp.str("d.safetensors")));
   EXPECT_EQ(r.code, 2) << r.output;
   EXPECT_NE(r.output.find("--dump records one image and one prompt"), std::string::npos) << r.output;
 }
@@ -181,10 +183,11 @@ TEST(CliSegment, UnwritableOutputPath) {
   TempDir tmp;
   std::ofstream(tmp.str("a-file")) << "x";
   CliRun r = segment(model_args() + " --image " + image("scene_96x64.png") + " --text cat --json " +
-                  quote(tmp.str("a-file/result.json")));
+                     quote(tmp.str("a-file/result.json")));
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("cannot write JSON file"), std::string::npos) << r.output;
-  r = segment(model_args() + " --image " + image("scene_96x64.png") + " --text cat --json " + quote(tmp.str()));
+  r = segment(model_args() + " --image " + image("scene_96x64.png") + " --text cat --json " +
+              quote(tmp.str()));
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("is a folder"), std::string::npos) << r.output;
   EXPECT_TRUE(tmp.temporaries().empty());
@@ -233,8 +236,8 @@ std::string box_args(const nlohmann::json& meta) {
   std::string args;
   for (const auto& b : meta["boxes"]) {
     const float cx = b[0][0], cy = b[0][1], w = b[0][2], h = b[0][3];
-    args += " --box " + fmt((cx - 0.5f * w) * W) + "," + fmt((cy - 0.5f * h) * H) + "," + fmt((cx + 0.5f * w) * W) +
-            "," + fmt((cy + 0.5f * h) * H) + (b[1] ? "" : ":neg");
+    args += " --box " + fmt((cx - 0.5f * w) * W) + "," + fmt((cy - 0.5f * h) * H) + "," +
+            fmt((cx + 0.5f * w) * W) + "," + fmt((cy + 0.5f * h) * H) + (b[1] ? "" : ":neg");
   }
   return args;
 }
@@ -263,13 +266,15 @@ void expect_prompt_matches(const nlohmann::json& prompt, const std::string& case
     previous = score;
     EXPECT_NEAR(score, scores[q], kScoreTol) << "query " << q;
     for (int c = 0; c < 4; ++c)
-      EXPECT_NEAR(float(inst["box_xyxy"][c]), boxes[q * 4 + c], kBoxTolNormalised * std::max(W, H)) << "query " << q;
+      EXPECT_NEAR(float(inst["box_xyxy"][c]), boxes[q * 4 + c], kBoxTolNormalised * std::max(W, H))
+          << "query " << q;
     EXPECT_EQ(inst["mask"]["size"], nlohmann::json({H, W}));
     pipeline::Rle rle{H, W, pipeline::rle_from_string(inst["mask"]["counts"])};
     const std::vector<uint8_t> mask = pipeline::rle_decode(rle);
     Tensor ref_mask = masks.select(0, q).select(0, 0).contiguous();
     int64_t agree = 0;
-    for (int64_t i = 0; i < ref_mask.numel(); ++i) agree += (mask[i] != 0) == (ref_mask.data<uint8_t>()[i] != 0);
+    for (int64_t i = 0; i < ref_mask.numel(); ++i)
+      agree += (mask[i] != 0) == (ref_mask.data<uint8_t>()[i] != 0);
     EXPECT_GE(static_cast<double>(agree) / ref_mask.numel(), 0.999) << "query " << q;
     if (!png_prefix.empty()) {
       Image png = decode_image_file(png_prefix + "_i" + std::to_string(k) + ".png");
@@ -294,8 +299,8 @@ TEST(CliSegment, EveryFixtureCaseMatchesTheReference) {
     const int W = c.meta["original_size_wh"][0], H = c.meta["original_size_wh"][1];
     std::string args = model_args() + " --image " + quote(tiny() + std::string(c.meta["image"]));
     if (!c.meta["text"].is_null()) args += " --text " + quote(c.meta["text"]);
-    args += box_args(c.meta) + " --threshold 0 --device cpu --quiet --out " + quote(tmp.str("out")) + " --json " +
-            quote(tmp.str("result.json"));
+    args += box_args(c.meta) + " --threshold 0 --device cpu --quiet --out " + quote(tmp.str("out")) +
+            " --json " + quote(tmp.str("result.json"));
     CliRun r = segment(args);
     ASSERT_EQ(r.code, 0) << r.output;
     EXPECT_EQ(r.output, "") << "--quiet prints nothing";
@@ -321,9 +326,11 @@ TEST(CliSegment, EveryFixtureCaseMatchesTheReference) {
 
 TEST(CliSegment, SeveralImagesAndPromptsInOneRun) {
   // Each image is encoded once and gets every prompt; the pairs that are fixture cases must match.
-  CliRun r = segment(model_args() + " --image " + image("scene_96x64.png") + " --image " + image("scene_200x150.png") +
-                  " --text 'a person' --text " + quote("caf\xc3\xa9 cr\xc3\xa8me br\xc3\xbbl\xc3\xa9" "e") +
-                  " --threshold 0 --json - --quiet");
+  CliRun r = segment(model_args() + " --image " + image("scene_96x64.png") + " --image " +
+                     image("scene_200x150.png") + " --text 'a person' --text " +
+                     quote("caf\xc3\xa9 cr\xc3\xa8me br\xc3\xbbl\xc3\xa9"
+                           "e") +
+                     " --threshold 0 --json - --quiet");
   ASSERT_EQ(r.code, 0) << r.output;
   nlohmann::json doc = nlohmann::json::parse(r.output);
   ASSERT_EQ(doc["images"].size(), 2u);
@@ -335,8 +342,8 @@ TEST(CliSegment, SeveralImagesAndPromptsInOneRun) {
 
 TEST(CliSegment, DumpWritesTheNamedIntermediates) {
   TempDir tmp;
-  CliRun r = segment(model_args() + " --image " + image("scene_96x64.png") + " --text 'a person' --quiet --dump " +
-                  quote(tmp.str("d.safetensors")));
+  CliRun r = segment(model_args() + " --image " + image("scene_96x64.png") +
+                     " --text 'a person' --quiet --dump " + quote(tmp.str("d.safetensors")));
   ASSERT_EQ(r.code, 0) << r.output;
   auto dump = load_safetensors(tmp.str("d.safetensors"));
   auto ref = load_safetensors(tiny() + "cases/text_person.safetensors");
@@ -359,10 +366,10 @@ TEST(CliSegment, InterruptedRunLeavesNoHalfWrittenFiles) {
   for (const char* after : {"0.2", "0.35", "0.5", "0.7", "1.0"}) {
     TempDir tmp;
     std::string out;
-    test::run_command("timeout -s KILL " + std::string(after) + " " + quote(test::cli_path()) + " segment" +
-                          model_args() + images + " --text car --text 'a person' --threshold 0 --quiet --out " +
-                          quote(tmp.str("out")),
-                      &out);
+    test::run_command(
+        "timeout -s KILL " + std::string(after) + " " + quote(test::cli_path()) + " segment" + model_args() +
+            images + " --text car --text 'a person' --threshold 0 --quiet --out " + quote(tmp.str("out")),
+        &out);
     if (!fs::exists(tmp.str("out"))) continue;
     for (const auto& e : fs::directory_iterator(tmp.str("out"))) {
       const std::string name = e.path().filename().string();

@@ -58,7 +58,8 @@ TEST(CApi, MissingModelIsAnIoErrorWithAMessage) {
   p.device = "cpu";
   EXPECT_EQ(sam3rt_model_load("/nonexistent/sam3.pt", &p, &model), SAM3RT_ERR_IO);
   EXPECT_EQ(model, nullptr) << "the out-pointer is cleared on failure";
-  EXPECT_NE(std::string(sam3rt_last_error()).find("/nonexistent/sam3.pt"), std::string::npos) << sam3rt_last_error();
+  EXPECT_NE(std::string(sam3rt_last_error()).find("/nonexistent/sam3.pt"), std::string::npos)
+      << sam3rt_last_error();
 }
 
 TEST(CApi, NullArgumentsAreInvalidNotCrashes) {
@@ -87,9 +88,11 @@ TEST(CApi, ModelWithoutTokenizerIsRefusedAtLoad) {
   sam3rt_model_params p = tiny_params();
   p.tokenizer_path = nullptr;
   sam3rt_model* model = nullptr;
-  EXPECT_EQ(sam3rt_model_load((tiny() + "model/sam3-tiny.pt").c_str(), &p, &model), SAM3RT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(sam3rt_model_load((tiny() + "model/sam3-tiny.pt").c_str(), &p, &model),
+            SAM3RT_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(model, nullptr);
-  EXPECT_NE(std::string(sam3rt_last_error()).find("has no tokenizer"), std::string::npos) << sam3rt_last_error();
+  EXPECT_NE(std::string(sam3rt_last_error()).find("has no tokenizer"), std::string::npos)
+      << sam3rt_last_error();
 }
 
 TEST(CApi, LastErrorIsPerThread) {
@@ -143,8 +146,9 @@ TEST(CApi, LogCallbackReceivesLibraryMessages) {
   struct Sink {
     std::vector<std::string> messages;
   } sink;
-  sam3rt_set_log_callback(
-      [](sam3rt_log_level, const char* msg, void* user) { static_cast<Sink*>(user)->messages.push_back(msg); }, &sink);
+  sam3rt_set_log_callback([](sam3rt_log_level, const char* msg,
+                             void* user) { static_cast<Sink*>(user)->messages.push_back(msg); },
+                          &sink);
   sam3rt_model* model = nullptr;
   sam3rt_model_params p = tiny_params();
   sam3rt_status s = sam3rt_model_load((tiny() + "model/sam3-tiny.pt").c_str(), &p, &model);
@@ -162,7 +166,8 @@ TEST(CApi, PredictMatchesTheReferenceOnTheTinyModel) {
 
   sam3rt_model* model = nullptr;
   sam3rt_model_params mp = tiny_params();
-  ASSERT_EQ(sam3rt_model_load((tiny() + "model/sam3-tiny.pt").c_str(), &mp, &model), SAM3RT_OK) << sam3rt_last_error();
+  ASSERT_EQ(sam3rt_model_load((tiny() + "model/sam3-tiny.pt").c_str(), &mp, &model), SAM3RT_OK)
+      << sam3rt_last_error();
   EXPECT_STREQ(sam3rt_model_device(model), "cpu");
   EXPECT_EQ(sam3rt_model_image_size(model), 168);
   sam3rt_session* session = nullptr;
@@ -177,7 +182,8 @@ TEST(CApi, PredictMatchesTheReferenceOnTheTinyModel) {
   std::vector<sam3rt_box> boxes;
   for (const auto& b : meta["boxes"]) {
     const float cx = b[0][0], cy = b[0][1], w = b[0][2], h = b[0][3];
-    boxes.push_back({(cx - 0.5f * w) * W, (cy - 0.5f * h) * H, (cx + 0.5f * w) * W, (cy + 0.5f * h) * H, b[1] ? 1 : 0});
+    boxes.push_back(
+        {(cx - 0.5f * w) * W, (cy - 0.5f * h) * H, (cx + 0.5f * w) * W, (cy + 0.5f * h) * H, b[1] ? 1 : 0});
   }
   prompt.boxes = boxes.data();
   prompt.n_boxes = boxes.size();

@@ -34,7 +34,6 @@ namespace {
 constexpr double kScoreTol = 1e-4;
 constexpr double kBoxTolNormalised = 3e-5;  // × the image's larger side, in pixels
 
-
 std::string tiny() { return test::data_dir() + "/sam3-tiny/"; }
 
 struct TinyModel {
@@ -62,7 +61,8 @@ std::vector<PixelBox> pixel_boxes(const nlohmann::json& meta) {
   std::vector<PixelBox> out;
   for (const auto& b : meta["boxes"]) {
     const float cx = b[0][0], cy = b[0][1], w = b[0][2], h = b[0][3];
-    out.push_back({{(cx - 0.5f * w) * W, (cy - 0.5f * h) * H, (cx + 0.5f * w) * W, (cy + 0.5f * h) * H}, b[1]});
+    out.push_back(
+        {{(cx - 0.5f * w) * W, (cy - 0.5f * h) * H, (cx + 0.5f * w) * W, (cy + 0.5f * h) * H}, b[1]});
   }
   return out;
 }
@@ -83,8 +83,8 @@ TEST(ImageSession, BoxesBecomeNormalisedCxCyWh) {
 }
 
 TEST(ImageSession, BadBoxesAreRefused) {
-  EXPECT_THROW(to_box_prompt({{10.f, 0.f, 5.f, 10.f}, true}, 100, 100), Error);   // x1 < x0
-  EXPECT_THROW(to_box_prompt({{0.f, 10.f, 5.f, 5.f}, true}, 100, 100), Error);    // y1 < y0
+  EXPECT_THROW(to_box_prompt({{10.f, 0.f, 5.f, 10.f}, true}, 100, 100), Error);  // x1 < x0
+  EXPECT_THROW(to_box_prompt({{0.f, 10.f, 5.f, 5.f}, true}, 100, 100), Error);   // y1 < y0
   EXPECT_THROW(to_box_prompt({{NAN, 0.f, 5.f, 5.f}, true}, 100, 100), Error);
   EXPECT_THROW(to_box_prompt({{0.f, 0.f, INFINITY, 5.f}, true}, 100, 100), Error);
   EXPECT_THROW(to_box_prompt({{100.f, 0.f, 120.f, 5.f}, true}, 100, 100), Error);  // right of the image

@@ -64,6 +64,7 @@ TEST(Overlay, BoxesOutsideTheImageAreClipped) {
   const int w = 20, h = 10;
   std::vector<uint8_t> rgb(static_cast<size_t>(w) * h * 3, 0);
   // Must not write outside the buffer (ASan checks this) nor crash on NaN.
-  draw_overlay(rgb.data(), w, h, {{nullptr, {-50.f, -50.f, 500.f, 500.f}, 1.f}, {nullptr, {NAN, 0.f, 5.f, 5.f}, 0.5f}});
+  draw_overlay(rgb.data(), w, h,
+               {{nullptr, {-50.f, -50.f, 500.f, 500.f}, 1.f}, {nullptr, {NAN, 0.f, 5.f, 5.f}, 0.5f}});
   EXPECT_EQ(px(rgb, w, 0, 9), overlay_color(0));
 }

@@ -53,7 +53,7 @@ TEST(Postprocess, MatchesReferenceOnEveryFixtureCase) {
 
     const std::vector<float> ref_scores = t.at("out.scores").to_vector();
     const std::vector<float> ref_boxes = t.at("out.boxes_xyxy").to_vector();
-    const Tensor& ref_masks = t.at("out.masks");      // [Q, 1, H, W] u8
+    const Tensor& ref_masks = t.at("out.masks");  // [Q, 1, H, W] u8
     const Tensor& ref_probs = t.at("out.mask_probs_f16");
     ASSERT_EQ(det.instances.size(), ref_scores.size()) << "every fixture score is > 0";
     for (size_t i = 1; i < det.instances.size(); ++i)
@@ -132,5 +132,6 @@ TEST(Postprocess, UpsampleMaskMatchesBilinearByHand) {
   // [−1, 2] and [2.5, −2.5] → [0.75, −0.25]; x sources −1/6 → 0, 0.5, 7/6 → 1 give
   // 0.75, 0.25, −0.25 → 1, 1, 0.
   Tensor m2 = upsample_mask(Tensor::from_vector({2, 2}, {-1.f, 2.f, 2.5f, -2.5f}), 3, 1);
-  EXPECT_EQ(std::vector<uint8_t>(m2.data<uint8_t>(), m2.data<uint8_t>() + 3), (std::vector<uint8_t>{1, 1, 0}));
+  EXPECT_EQ(std::vector<uint8_t>(m2.data<uint8_t>(), m2.data<uint8_t>() + 3),
+            (std::vector<uint8_t>{1, 1, 0}));
 }

@@ -74,8 +74,8 @@ TEST(Rle, StringRoundTripAndDecode) {
 }
 
 TEST(Rle, BadInputIsRefused) {
-  EXPECT_THROW(rle_from_string("1 2"), Error);   // ' ' is below '0'
-  EXPECT_THROW(rle_from_string("T"), Error);     // 'T' says more follows
-  Rle wrong{2, 2, {1, 2}};                       // sums to 3, not 4
+  EXPECT_THROW(rle_from_string("1 2"), Error);  // ' ' is below '0'
+  EXPECT_THROW(rle_from_string("T"), Error);    // 'T' says more follows
+  Rle wrong{2, 2, {1, 2}};                      // sums to 3, not 4
   EXPECT_THROW(rle_decode(wrong), Error);
 }

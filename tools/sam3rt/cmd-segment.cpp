@@ -39,7 +39,9 @@ struct SegmentOptions {
 };
 
 using Clock = std::chrono::steady_clock;
-double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
 
 // "X0,Y0,X1,Y1" with an optional ":neg" (negative exemplar) or ":pos" suffix.
 Box parse_box(const std::string& spec) {
@@ -48,7 +50,8 @@ Box parse_box(const std::string& spec) {
   const size_t colon = spec.find(':');
   if (colon != std::string::npos) {
     const std::string label = spec.substr(colon + 1);
-    if (label == "neg" || label == "negative") box.positive = false;
+    if (label == "neg" || label == "negative")
+      box.positive = false;
     else if (label != "pos" && label != "positive")
       throw UsageError("--box '" + spec + "': the label after ':' must be 'neg' or 'pos'");
     coords = spec.substr(0, colon);
@@ -66,13 +69,16 @@ Box parse_box(const std::string& spec) {
     }
     // stof accepts "nan"/"inf"; a box must be four finite pixel coordinates.
     if (used == 0 || used != item.size() || !std::isfinite(f))
-      throw UsageError("--box '" + spec + "': '" + item + "' is not a finite number; expected X0,Y0,X1,Y1[:neg]");
+      throw UsageError("--box '" + spec + "': '" + item +
+                       "' is not a finite number; expected X0,Y0,X1,Y1[:neg]");
     v.push_back(f);
   }
   if (v.size() != 4 || coords.empty() || coords.back() == ',')
-    throw UsageError("--box '" + spec + "': expected four numbers X0,Y0,X1,Y1 (pixels), optionally followed by :neg");
+    throw UsageError("--box '" + spec +
+                     "': expected four numbers X0,Y0,X1,Y1 (pixels), optionally followed by :neg");
   if (v[2] < v[0] || v[3] < v[1])
-    throw UsageError("--box '" + spec + "': x1 < x0 or y1 < y0; give the top-left corner first (X0,Y0,X1,Y1)");
+    throw UsageError("--box '" + spec +
+                     "': x1 < x0 or y1 < y0; give the top-left corner first (X0,Y0,X1,Y1)");
   box.xyxy = {v[0], v[1], v[2], v[3]};
   return box;
 }
@@ -94,12 +100,13 @@ std::string unique_stem(const std::string& path, std::set<std::string>* used) {
 void print_summary(const ImageRun& run) {
   std::printf("%s (%dx%d)\n", run.path.c_str(), run.width, run.height);
   for (const PromptRun& p : run.prompts) {
-    std::printf("  prompt %s%s: %zu instance%s, presence %.3f\n", p.text ? ("\"" + *p.text + "\"").c_str() : "(boxes)",
+    std::printf("  prompt %s%s: %zu instance%s, presence %.3f\n",
+                p.text ? ("\"" + *p.text + "\"").c_str() : "(boxes)",
                 p.boxes.empty() ? "" : (" + " + std::to_string(p.boxes.size()) + " box(es)").c_str(),
                 p.result.instances.size(), p.result.instances.size() == 1 ? "" : "s", p.result.presence);
     for (const Instance& inst : p.result.instances)
-      std::printf("    query %3d  score %.3f  box %.1f %.1f %.1f %.1f\n", inst.query, inst.score, inst.box_xyxy[0],
-                  inst.box_xyxy[1], inst.box_xyxy[2], inst.box_xyxy[3]);
+      std::printf("    query %3d  score %.3f  box %.1f %.1f %.1f %.1f\n", inst.query, inst.score,
+                  inst.box_xyxy[0], inst.box_xyxy[1], inst.box_xyxy[2], inst.box_xyxy[3]);
   }
 }
 
@@ -200,52 +207,63 @@ int run_segment(const SegmentOptions& o) {
     }
     timings["total"] = ms_since(t_total);
 
-    nlohmann::json doc = {{"model", o.model}, {"device", model.device()}, {"images", images},
-                          {"timings_ms", timings}};
+    nlohmann::json doc = {
+        {"model", o.model}, {"device", model.device()}, {"images", images}, {"timings_ms", timings}};
     const std::string text = doc.dump(1) + "\n";
     if (!o.out_dir.empty()) write_file_atomic((fs::path(o.out_dir) / "result.json").string(), text);
-    if (o.json == "-") std::fwrite(text.data(), 1, text.size(), stdout);
-    else if (!o.json.empty()) write_file_atomic(o.json, text);
+    if (o.json == "-")
+      std::fwrite(text.data(), 1, text.size(), stdout);
+    else if (!o.json.empty())
+      write_file_atomic(o.json, text);
     if (progress) {
       std::fprintf(stderr, "timings (ms):");
       for (const auto& [stage, ms] : timings) std::fprintf(stderr, " %s %.1f", stage.c_str(), ms);
       std::fprintf(stderr, "\n");
     }
-    if (!o.quiet && !o.out_dir.empty()) std::fprintf(stderr, "wrote masks, overlays and result.json to %s\n", o.out_dir.c_str());
+    if (!o.quiet && !o.out_dir.empty())
+      std::fprintf(stderr, "wrote masks, overlays and result.json to %s\n", o.out_dir.c_str());
   } catch (const ApiError& e) {
     rethrow_api_error(e);
   }
   return 0;
 }
 
-CommandRegistrar reg("segment", "Find every instance of a concept (text and/or exemplar boxes) in images",
-                     [](CLI::App& cmd) -> CommandHandler {
-  auto o = std::make_shared<SegmentOptions>();
-  cmd.add_option("--model,-m", o->model, "Model: sam3.pt, a .sam3rt file or a Hugging Face folder")->required();
-  cmd.add_option("--image,-i", o->images, "Image (JPEG or PNG); repeat for several, each is encoded once")
-      ->required();
-  cmd.add_option("--text,-t", o->texts, "A noun phrase to find; each --text is one prompt");
-  cmd.add_option("--box,-b", o->boxes,
-                 "Exemplar box X0,Y0,X1,Y1 in pixels of the original image, ':neg' for a negative example; "
-                 "boxes join every prompt (with no --text they are the prompt). A box with NaN, x1<x0, y1<y0 "
-                 "or entirely outside the image is refused; one partly outside is used as given");
-  cmd.add_option("--threshold", o->threshold, "Keep instances with score > threshold, in [0, 1]")
-      ->capture_default_str();
-  cmd.add_option("--device,-d", o->device, "auto | cpu | cuda | cuda:N | metal")->capture_default_str();
-  cmd.add_option("--threads", o->threads, "CPU threads (0 = all cores)")->capture_default_str();
-  cmd.add_option("--out,-o", o->out_dir,
-                 "Folder for <image>_p<prompt>_i<k>.png masks (0/255), <image>_overlay.png and result.json");
-  cmd.add_option("--json", o->json, "Write the results as JSON to FILE ('-' = stdout)");
-  cmd.add_option("--dump", o->dump, "Write the intermediates of one image + one prompt to a .safetensors file");
-  cmd.add_option("--config", o->config, "Hyperparameters JSON for a bare .pt (default: the released SAM 3)");
-  cmd.add_option("--tokenizer", o->tokenizer, "CLIP BPE merges for a bare .pt (bpe_simple_vocab_16e6.txt.gz)");
-  cmd.add_flag("--quiet,-q", o->quiet, "No progress or device messages on stderr");
-  cmd.add_flag("--exif", o->exif, "Rotate JPEGs by their EXIF orientation (the reference does not)");
-  cmd.footer(
-      "Without --out or --json a summary is printed. Exit codes: 0 success, 2 usage error, 1 runtime error.\n"
-      "Example: sam3rt segment -m sam3.pt -i street.jpg -t car -t \"traffic light\" -o out/");
-  return [o] { return run_segment(*o); };
-});
+CommandRegistrar reg(
+    "segment", "Find every instance of a concept (text and/or exemplar boxes) in images",
+    [](CLI::App& cmd) -> CommandHandler {
+      auto o = std::make_shared<SegmentOptions>();
+      cmd.add_option("--model,-m", o->model, "Model: sam3.pt, a .sam3rt file or a Hugging Face folder")
+          ->required();
+      cmd.add_option("--image,-i", o->images, "Image (JPEG or PNG); repeat for several, each is encoded once")
+          ->required();
+      cmd.add_option("--text,-t", o->texts, "A noun phrase to find; each --text is one prompt");
+      cmd.add_option(
+          "--box,-b", o->boxes,
+          "Exemplar box X0,Y0,X1,Y1 in pixels of the original image, ':neg' for a negative example; "
+          "boxes join every prompt (with no --text they are the prompt). A box with NaN, x1<x0, y1<y0 "
+          "or entirely outside the image is refused; one partly outside is used as given");
+      cmd.add_option("--threshold", o->threshold, "Keep instances with score > threshold, in [0, 1]")
+          ->capture_default_str();
+      cmd.add_option("--device,-d", o->device, "auto | cpu | cuda | cuda:N | metal")->capture_default_str();
+      cmd.add_option("--threads", o->threads, "CPU threads (0 = all cores)")->capture_default_str();
+      cmd.add_option(
+          "--out,-o", o->out_dir,
+          "Folder for <image>_p<prompt>_i<k>.png masks (0/255), <image>_overlay.png and result.json");
+      cmd.add_option("--json", o->json, "Write the results as JSON to FILE ('-' = stdout)");
+      cmd.add_option("--dump", o->dump,
+                     "Write the intermediates of one image + one prompt to a .safetensors file");
+      cmd.add_option("--config", o->config,
+                     "Hyperparameters JSON for a bare .pt (default: the released SAM 3)");
+      cmd.add_option("--tokenizer", o->tokenizer,
+                     "CLIP BPE merges for a bare .pt (bpe_simple_vocab_16e6.txt.gz)");
+      cmd.add_flag("--quiet,-q", o->quiet, "No progress or device messages on stderr");
+      cmd.add_flag("--exif", o->exif, "Rotate JPEGs by their EXIF orientation (the reference does not)");
+      cmd.footer(
+          "Without --out or --json a summary is printed. Exit codes: 0 success, 2 usage error, 1 runtime "
+          "error.\n"
+          "Example: sam3rt segment -m sam3.pt -i street.jpg -t car -t \"traffic light\" -o out/");
+      return [o] { return run_segment(*o); };
+    });
 
 }  // namespace
 

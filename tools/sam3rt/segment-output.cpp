@@ -25,10 +25,11 @@ nlohmann::json image_json(const ImageRun& run) {
     nlohmann::json instances = nlohmann::json::array();
     for (const Instance& inst : p.result.instances) {
       const pipeline::Rle rle = pipeline::rle_encode(inst.mask.data(), run.height, run.width);
-      instances.push_back({{"query", inst.query},
-                           {"score", inst.score},
-                           {"box_xyxy", inst.box_xyxy},
-                           {"mask", {{"size", {run.height, run.width}}, {"counts", pipeline::rle_to_string(rle.counts)}}}});
+      instances.push_back(
+          {{"query", inst.query},
+           {"score", inst.score},
+           {"box_xyxy", inst.box_xyxy},
+           {"mask", {{"size", {run.height, run.width}}, {"counts", pipeline::rle_to_string(rle.counts)}}}});
     }
     prompts.push_back({{"text", p.text ? nlohmann::json(*p.text) : nlohmann::json(nullptr)},
                        {"boxes", boxes},
@@ -65,7 +66,8 @@ void write_overlay_png(const std::string& path, const uint8_t* rgb, const ImageR
   std::vector<uint8_t> canvas(rgb, rgb + static_cast<size_t>(run.width) * run.height * 3);
   std::vector<pipeline::OverlayItem> items;
   for (const PromptRun& p : run.prompts)
-    for (const Instance& inst : p.result.instances) items.push_back({inst.mask.data(), inst.box_xyxy, inst.score});
+    for (const Instance& inst : p.result.instances)
+      items.push_back({inst.mask.data(), inst.box_xyxy, inst.score});
   pipeline::draw_overlay(canvas.data(), run.width, run.height, items);
   write_png(path, canvas.data(), run.width, run.height, 3);
 }
@@ -89,8 +91,8 @@ void ensure_writable_file(const std::string& file, const char* what) {
   SAM3RT_CHECK(!fs::is_directory(file, ec), kIo, what, " '", file, "' is a folder; give a file name");
   fs::path parent = fs::path(file).parent_path();
   if (parent.empty()) parent = ".";
-  SAM3RT_CHECK(fs::is_directory(parent, ec), kIo, "cannot write ", what, " '", file, "': folder '", parent.string(),
-               "' does not exist");
+  SAM3RT_CHECK(fs::is_directory(parent, ec), kIo, "cannot write ", what, " '", file, "': folder '",
+               parent.string(), "' does not exist");
   SAM3RT_CHECK(::access(parent.c_str(), W_OK) == 0, kIo, "cannot write ", what, " '", file, "': folder '",
                parent.string(), "' is not writable");
 }
