@@ -1,6 +1,7 @@
 // A device is where a tensor's storage lives: the CPU, or GPU N of a backend.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace sam3rt {

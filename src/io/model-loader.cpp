@@ -19,11 +19,6 @@
 
 namespace sam3rt {
 
-// Declared weak until src/text/bpe-merges.cpp lands (another component): the loader then reports
-// that tokenizer files cannot be read by this build instead of failing to link.
-// TODO(io): drop the weak attribute once bpe-merges.cpp is merged.
-std::vector<std::string> load_bpe_merges(const std::string& path) __attribute__((weak));
-
 namespace {
 
 namespace fs = std::filesystem;
@@ -51,11 +46,7 @@ nlohmann::json read_json_file(const std::string& path, const char* what) {
   }
 }
 
-std::vector<std::string> read_merges(const std::string& path) {
-  SAM3RT_CHECK(&load_bpe_merges != nullptr, kUnsupported, path,
-               ": this build cannot read tokenizer files yet (the BPE merges reader is not linked)");
-  return load_bpe_merges(path);
-}
+std::vector<std::string> read_merges(const std::string& path) { return load_bpe_merges(path); }
 
 // Converts floating-point weights to the requested dtype and makes every tensor contiguous
 // (both are no-ops, keeping the memory-map views, when the file already matches).
@@ -160,10 +151,7 @@ LoadedModel load_huggingface(const std::string& dir, const std::string& weights_
   if (!opt.tokenizer_path.empty()) {
     m.bpe_merges = read_merges(opt.tokenizer_path);
   } else if (fs::exists(fs::path(dir) / "merges.txt") || fs::exists(fs::path(dir) / "tokenizer.json")) {
-    if (&load_bpe_merges != nullptr)
-      m.bpe_merges = read_merges(dir);
-    else
-      log_warning(dir, ": this build cannot read tokenizer files yet; loading the weights without the tokenizer");
+    m.bpe_merges = read_merges(dir);
   }
   m.format = "huggingface";
   m.path = dir;
@@ -195,6 +183,10 @@ LoadedModel load_model(const std::string& path, const LoadOptions& opt) {
     if (looks_like_zip(*f)) {
       m = load_pytorch(path, opt);
     } else {
+      // torch.save before PyTorch 1.6 wrote a bare pickle stream (protocol 2+) instead of a zip.
+      SAM3RT_CHECK(!(f->size() >= 2 && f->data()[0] == 0x80 && f->data()[1] >= 2 && f->data()[1] <= 5), kUnsupported,
+                   path, ": a PyTorch checkpoint in the legacy (pre-1.6) format; load it in Python and save it again "
+                   "with torch.save from PyTorch 1.6 or later");
       SAM3RT_CHECK(looks_like_safetensors(*f), kFormat, path,
                    ": not a model file (wrong magic bytes: neither a PyTorch zip archive nor safetensors); expected a "
                    ".sam3rt file, sam3.pt or a Hugging Face folder/.safetensors");

@@ -143,6 +143,16 @@ class CheckpointReader {
     SAM3RT_CHECK(shape.size() == strides.size(), kFormat, path_, ": tensor size ", shape.str(), " and stride ",
                  strides.str(), " differ in length; the checkpoint is corrupt");
     SAM3RT_CHECK(offset >= 0, kFormat, path_, ": negative storage offset ", offset, "; the checkpoint is corrupt");
+    // Bound every number before any arithmetic on it, so corrupt values cannot overflow.
+    const int64_t capacity = payload->flat.numel() / (payload->complex ? 2 : 1);
+    int64_t numel = 1;
+    for (int i = 0; i < shape.size(); ++i) {
+      SAM3RT_CHECK(!__builtin_mul_overflow(numel, shape[i], &numel) && strides[i] <= (int64_t{1} << 48), kFormat,
+                   path_, ": tensor size ", shape.str(), " / stride ", strides.str(), " cannot fit its storage of ",
+                   capacity, " elements; the checkpoint is corrupt");
+    }
+    SAM3RT_CHECK(offset <= capacity, kFormat, path_, ": storage offset ", offset, " beyond its storage of ", capacity,
+                 " elements; the checkpoint is corrupt");
     if (payload->complex) {
       // complex64 element k is f32 pair (2k, 2k+1): scale strides and offset, add the pair axis.
       SAM3RT_CHECK(shape.size() < kMaxDims, kUnsupported, path_, ": complex tensor with too many dimensions");

@@ -165,7 +165,11 @@ size_t header_and(size_t max_merges) { return max_merges >= static_cast<size_t>(
 
 }  // namespace
 
-std::vector<std::string> load_bpe_merges(const std::string& path, size_t max_merges) {
+std::vector<std::string> load_bpe_merges(const std::string& path) {
+  return load_bpe_merges_limited(path, static_cast<size_t>(-1));
+}
+
+std::vector<std::string> load_bpe_merges_limited(const std::string& path, size_t max_merges) {
   std::error_code ec;
   const fs::path p(path);
   SAM3RT_CHECK(fs::exists(p, ec), kIo, path, ": tokenizer file or folder not found");

@@ -234,7 +234,7 @@ ClipTokenizer::ClipTokenizer(const std::vector<std::string>& merges, int num_mer
 }
 
 ClipTokenizer ClipTokenizer::from_file(const std::string& path, int num_merges) {
-  std::vector<std::string> merges = load_bpe_merges(path, static_cast<size_t>(std::max(num_merges, 0)));
+  std::vector<std::string> merges = load_bpe_merges_limited(path, static_cast<size_t>(std::max(num_merges, 0)));
   SAM3RT_CHECK(merges.size() >= static_cast<size_t>(num_merges), kFormat, path, ": the BPE merges list has ",
                merges.size(), " merges but the model needs ", num_merges,
                "; use the vocabulary file that belongs to the model");

@@ -32,5 +32,18 @@ TEST(CliTokenize, HuggingFaceFolderAndErrors) {
   EXPECT_NE(out.find("tiny-bpe.txt.gz"), std::string::npos) << out;
 }
 
+TEST(CliTokenize, ModelCarriesItsTokenizer) {
+  const std::string tiny = test::data_dir() + "/sam3-tiny";
+  std::string out;
+  // A Hugging Face folder holds vocab.json + merges.txt; a .pt needs --tokenizer beside it.
+  for (const std::string& args : {"--model " + tiny + "/model-hf", "--model " + tiny + "/model/sam3-tiny.pt --tokenizer " +
+                                                                       tiny + "/model/tiny-bpe.txt.gz"}) {
+    EXPECT_EQ(test::run_command(test::cli_path() + " tokenize " + args + " 'a photo of a cat'", &out), 0) << out;
+    EXPECT_EQ(out, "912 320 891 632 320 593 913 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n") << args;
+  }
+  EXPECT_NE(test::run_command(test::cli_path() + " tokenize cat", &out), 0);
+  EXPECT_NE(out.find("--model or --tokenizer"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace sam3rt

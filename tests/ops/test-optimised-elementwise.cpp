@@ -165,3 +165,25 @@ TEST(OpsOpt, InterpolateBilinear) {
   Tensor xp = random_tensor({2, 17, 23, 3}, 191).permute({0, 3, 1, 2});
   expect_close(ops::interpolate_bilinear(xp, 30, 11), cpu::ref::interpolate_bilinear(xp, 30, 11));
 }
+
+// f16/bf16 inputs are converted to f32 before the kernel runs: the result equals the kernel on the
+// converted values (the conversion itself is the only rounding).
+TEST(OpsOpt, HalfPrecisionInputs) {
+  Tensor q = random_tensor({1, 2, 40, 16}, 200).to(DType::kBF16), k = random_tensor({1, 2, 90, 16}, 201).to(DType::kF16);
+  Tensor v = random_tensor({1, 2, 90, 16}, 202).to(DType::kBF16);
+  Tensor bias = random_tensor({2, 40, 90}, 203).to(DType::kF16);
+  const Shape full{1, 2, 40, 90};
+  expect_close(ops::attention(q, k, v, Tensor(), bias, 0.25f),
+               cpu::ref::attention(q.to(DType::kF32), k.to(DType::kF32), v.to(DType::kF32), Tensor(),
+                                   bias.to(DType::kF32).unsqueeze(0).expand(full), 0.25f));
+  Tensor x = random_tensor({1, 4, 9, 9}, 204).to(DType::kF16), w = random_tensor({6, 4, 3, 3}, 205).to(DType::kBF16);
+  expect_close(ops::conv2d(x, w, Tensor(), 1, 1, 1, 1),
+               cpu::ref::conv2d(x.to(DType::kF32), w.to(DType::kF32), Tensor(), 1, 1, 1, 1, 1));
+  Tensor ln = random_tensor({5, 33}, 206).to(DType::kBF16), lw = random_tensor({33}, 207).to(DType::kF16);
+  expect_close(ops::layer_norm(ln, lw, Tensor(), 1e-5f),
+               cpu::ref::layer_norm(ln.to(DType::kF32), lw.to(DType::kF32), Tensor(), 1e-5f));
+  Tensor a = random_tensor({3, 7}, 208).to(DType::kF16), b = random_tensor({7}, 209).to(DType::kBF16);
+  Tensor sum = ops::add(a, b);
+  EXPECT_EQ(sum.dtype(), DType::kF32);
+  expect_close(sum, cpu::ref::binary(cpu::BinaryOp::kAdd, a.to(DType::kF32), b.to(DType::kF32)));
+}

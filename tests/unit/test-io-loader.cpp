@@ -254,6 +254,16 @@ TEST(IoLoaderBad, NewerFormatVersion) {
   EXPECT_NE(msg.find("version 99"), std::string::npos) << msg;
 }
 
+TEST(IoLoaderBad, LegacyPytorchFormat) {
+  TempDir dir;
+  std::string p = dir.file("legacy.pt");
+  // Pre-1.6 torch.save: pickle protocol 2 header, then the magic number as a LONG1.
+  std::ofstream(p, std::ios::binary) << std::string("\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19.", 15);
+  std::string msg = error_of([&] { load_model(p); });
+  EXPECT_NE(msg.find(p), std::string::npos) << msg;
+  EXPECT_NE(msg.find("legacy (pre-1.6) format"), std::string::npos) << msg;
+}
+
 TEST(IoLoaderBad, NotAModel) {
   TempDir dir;
   std::string p = dir.file("image.png");

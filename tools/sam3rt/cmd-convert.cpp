@@ -12,11 +12,6 @@
 #include "text/bpe-merges.h"
 #include "tools/sam3rt/commands.h"
 
-namespace sam3rt {
-// Weak until src/text/bpe-merges.cpp is merged (see io/model-loader.cpp).
-std::vector<std::string> load_bpe_merges(const std::string& path) __attribute__((weak));
-}  // namespace sam3rt
-
 namespace sam3rt::cli {
 
 namespace {
@@ -53,8 +48,6 @@ int run_convert(const ConvertOptions& o) {
     }
     std::vector<std::string> merges;
     if (!o.tokenizer.empty()) {
-      SAM3RT_CHECK(&load_bpe_merges != nullptr, kUnsupported, o.tokenizer,
-                   ": this build cannot read tokenizer files yet");
       merges = load_bpe_merges(o.tokenizer);
     }
     write_random_model(o.output, config, merges, dtype, o.seed);

@@ -69,24 +69,28 @@ Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, con
 
   SingleThreadedBlas single_threaded_blas;
   parallel_for(B * H * n_qblocks, 1, [&](int64_t t0, int64_t t1) {
-    std::vector<float> s(static_cast<size_t>(kBlockQ * kBlockK)), acc(static_cast<size_t>(kBlockQ * Dv));
-    std::vector<float> row_max(kBlockQ), row_sum(kBlockQ);
+    // Per-task scratch from the caching allocator (fresh malloc'd pages would fault every call).
+    Tensor scratch = Tensor::empty({kBlockQ * kBlockK + kBlockQ * Dv + 2 * kBlockQ});
+    float* const s = scratch.data<float>();
+    float* const acc = s + kBlockQ * kBlockK;
+    float* const row_max = acc + kBlockQ * Dv;
+    float* const row_sum = row_max + kBlockQ;
     for (int64_t task = t0; task < t1; ++task) {
       const int64_t qb = task % n_qblocks, bh = task / n_qblocks, b = bh / H, h = bh % H;
       const int64_t i0 = qb * kBlockQ, nq = std::min(kBlockQ, Lq - i0);
       const float* qblk = qp + b * q.stride(0) + h * q.stride(1) + i0 * ldq;
       const float* kbh = kp + b * k.stride(0) + h * k.stride(1);
       const float* vbh = vp + b * v.stride(0) + h * v.stride(1);
-      std::fill(acc.begin(), acc.begin() + nq * Dv, 0.f);
-      std::fill(row_max.begin(), row_max.end(), neg_inf);
-      std::fill(row_sum.begin(), row_sum.end(), 0.f);
+      std::fill(acc, acc + nq * Dv, 0.f);
+      std::fill(row_max, row_max + kBlockQ, neg_inf);
+      std::fill(row_sum, row_sum + kBlockQ, 0.f);
       for (int64_t kb = 0; kb < n_kblocks; ++kb) {
         if (block_masked[b * n_kblocks + kb]) continue;
         const int64_t j0 = kb * kBlockK, nk = std::min(kBlockK, Lk - j0);
         // s[i, j] = scale · q_i · k_j   (row stride kBlockK)
-        blas_sgemm(false, true, nq, nk, D, scale, qblk, ldq, kbh + j0 * ldk, ldk, 0.f, s.data(), kBlockK);
+        blas_sgemm(false, true, nq, nk, D, scale, qblk, ldq, kbh + j0 * ldk, ldk, 0.f, s, kBlockK);
         for (int64_t i = 0; i < nq; ++i) {
-          float* __restrict srow = s.data() + i * kBlockK;
+          float* __restrict srow = s + i * kBlockK;
           if (bp) {
             const float* brow = bp + b * bias.stride(0) + h * bias.stride(1) + (i0 + i) * bias.stride(2);
             const int64_t sj = bias.stride(3);
@@ -111,18 +115,18 @@ Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, con
           row_sum[i] = row_sum[i] * alpha + sum_f32(srow, nk);
           row_max[i] = m_new;
           if (alpha != 1.f) {
-            float* __restrict arow = acc.data() + i * Dv;
+            float* __restrict arow = acc + i * Dv;
             for (int64_t d = 0; d < Dv; ++d) arow[d] *= alpha;
           }
         }
         // acc += P · V_block
-        blas_sgemm(false, false, nq, Dv, nk, 1.f, s.data(), kBlockK, vbh + j0 * ldv, ldv, 1.f, acc.data(), Dv);
+        blas_sgemm(false, false, nq, Dv, nk, 1.f, s, kBlockK, vbh + j0 * ldv, ldv, 1.f, acc, Dv);
       }
       float* out = yp + ((bh * Lq) + i0) * Dv;
       for (int64_t i = 0; i < nq; ++i) {
         // A row that never saw an unmasked key has row_sum 0 → zeros by contract.
         const float inv = row_sum[i] > 0.f ? 1.f / row_sum[i] : 0.f;
-        const float* __restrict arow = acc.data() + i * Dv;
+        const float* __restrict arow = acc + i * Dv;
         float* __restrict orow = out + i * Dv;
         for (int64_t d = 0; d < Dv; ++d) orow[d] = arow[d] * inv;
       }
