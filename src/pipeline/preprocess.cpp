@@ -8,8 +8,8 @@ namespace sam3rt {
 
 // resized_u8: [3, S, S] u8 → [1, 3, S, S] f32
 Tensor normalize_image_u8(const Tensor& resized_u8) {
-  SAM3RT_CHECK(resized_u8.defined() && resized_u8.dtype() == DType::kU8 && resized_u8.dim() == 3, kInvalidArgument,
-               "normalize_image_u8: expected a u8 [3, H, W] image, got ",
+  SAM3RT_CHECK(resized_u8.defined() && resized_u8.dtype() == DType::kU8 && resized_u8.dim() == 3,
+               kInvalidArgument, "normalize_image_u8: expected a u8 [3, H, W] image, got ",
                resized_u8.defined() ? resized_u8.str() : std::string("undefined"));
   const Tensor src = resized_u8.contiguous();
   Tensor out = Tensor::empty(Shape{1, src.size(0), src.size(1), src.size(2)});
@@ -32,8 +32,9 @@ Tensor normalize_image_u8(const Tensor& resized_u8) {
 
 // image: [H, W, 3] u8 → [1, 3, S, S] f32
 Tensor preprocess_image(const Image& image, int image_size, Tensor* resized_u8_out) {
-  SAM3RT_CHECK(image_size > 0, kInvalidArgument, "preprocess_image: image_size must be positive, got ", image_size);
-  const Tensor chw = image_to_chw_tensor(image);                                        // [3, H, W] u8
+  SAM3RT_CHECK(image_size > 0, kInvalidArgument, "preprocess_image: image_size must be positive, got ",
+               image_size);
+  const Tensor chw = image_to_chw_tensor(image);                                          // [3, H, W] u8
   const Tensor resized = ops::resize_bilinear_antialias_u8(chw, image_size, image_size);  // [3, S, S] u8
   if (resized_u8_out) *resized_u8_out = resized;
   return normalize_image_u8(resized);

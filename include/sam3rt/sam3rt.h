@@ -1,0 +1,220 @@
+/*
+ * sam3rt — SAM 3 ("Segment Anything with Concepts") inference in C and C++, without Python.
+ *
+ * This is the stable C interface. Give it an image and a prompt (a noun phrase, exemplar boxes,
+ * or both) and it returns every matching instance as a score, a box and a mask.
+ *
+ *   sam3rt_model* model = NULL;
+ *   sam3rt_model_params mp = sam3rt_model_default_params();
+ *   if (sam3rt_model_load("sam3.pt", &mp, &model) != SAM3RT_OK) {
+ *     fprintf(stderr, "%s\n", sam3rt_last_error());
+ *     return 1;
+ *   }
+ *   sam3rt_session* session = NULL;
+ *   sam3rt_session_params sp = sam3rt_session_default_params();
+ *   sam3rt_session_create(model, &sp, &session);
+ *   sam3rt_session_set_image_file(session, "photo.jpg");      // runs the image encoder once
+ *   sam3rt_prompt prompt = sam3rt_prompt_default();
+ *   prompt.text = "yellow school bus";
+ *   sam3rt_result* result = NULL;
+ *   sam3rt_session_predict(session, &prompt, &result);        // cheap: reuses the image features
+ *   for (size_t i = 0; i < sam3rt_result_count(result); ++i) {
+ *     float box[4];
+ *     sam3rt_result_box(result, i, box);
+ *     printf("%.3f  %.1f %.1f %.1f %.1f\n", sam3rt_result_score(result, i), box[0], box[1], box[2], box[3]);
+ *   }
+ *   sam3rt_result_free(result);
+ *   sam3rt_session_free(session);
+ *   sam3rt_model_free(model);
+ *
+ * Errors: every function that can fail returns a sam3rt_status; on failure
+ * sam3rt_last_error() gives a one-line message (what was wrong and what to do). No C++ exception
+ * ever crosses this interface.
+ *
+ * Threads: a model is immutable once loaded and may be shared by any number of sessions on any
+ * threads. A session (and the results it returns) must be used by one thread at a time; use one
+ * session per thread. sam3rt_last_error() is per thread. The log callback is process-wide.
+ *
+ * Lifetime: free results, then sessions, then the model (a session keeps the model's weights
+ * alive internally, so freeing the model first is safe too). Pointers returned by accessors stay
+ * valid until the object they came from is freed.
+ *
+ * Coordinates: boxes are xyxy in pixels of the original image with continuous edges (0 = left
+ * edge of the image, width = right edge). Masks are row-major height × width bytes, 1 = object.
+ */
+#ifndef SAM3RT_H
+#define SAM3RT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define SAM3RT_API __attribute__((visibility("default")))
+#else
+#define SAM3RT_API
+#endif
+
+/* ---- status and errors ------------------------------------------------------------------- */
+
+typedef enum sam3rt_status {
+  SAM3RT_OK = 0,
+  SAM3RT_ERR_INVALID_ARGUMENT = 1,   /* bad prompt, box, option or pointer */
+  SAM3RT_ERR_IO = 2,                 /* file missing, unreadable or unwritable */
+  SAM3RT_ERR_FORMAT = 3,             /* corrupt or unsupported file contents */
+  SAM3RT_ERR_UNSUPPORTED = 4,        /* feature not supported by this build or model */
+  SAM3RT_ERR_DEVICE_UNAVAILABLE = 5, /* device not built in or not present */
+  SAM3RT_ERR_OUT_OF_MEMORY = 6,
+  SAM3RT_ERR_INTERNAL = 7            /* a bug in sam3rt: please report it with the message */
+} sam3rt_status;
+
+/* "ok", "invalid argument", "i/o error", ... */
+SAM3RT_API const char* sam3rt_status_name(sam3rt_status status);
+
+/* The message of the last failed call on this thread ("" if none). Valid until the next failing
+ * call on the same thread. */
+SAM3RT_API const char* sam3rt_last_error(void);
+
+/* "0.1.0" */
+SAM3RT_API const char* sam3rt_version(void);
+
+/* ---- logging ----------------------------------------------------------------------------- */
+
+typedef enum sam3rt_log_level {
+  SAM3RT_LOG_DEBUG = 0,
+  SAM3RT_LOG_INFO = 1,
+  SAM3RT_LOG_WARNING = 2,
+  SAM3RT_LOG_ERROR = 3
+} sam3rt_log_level;
+
+typedef void (*sam3rt_log_callback)(sam3rt_log_level level, const char* message, void* user_data);
+
+/* The library never prints. Messages go to this callback (process-wide; NULL = drop them, the
+ * default). The callback may be called from any thread that calls into the library. */
+SAM3RT_API void sam3rt_set_log_callback(sam3rt_log_callback callback, void* user_data);
+
+/* ---- devices ----------------------------------------------------------------------------- */
+
+typedef struct sam3rt_device_info {
+  char id[32];            /* "cpu", "cuda:0", "metal:0": what the `device` parameter accepts */
+  char name[128];         /* "NVIDIA H100 80GB HBM3", "cpu (x86_64, 16 threads)" */
+  uint64_t memory_bytes;  /* total device memory, 0 if unknown */
+} sam3rt_device_info;
+
+/* Fills up to `capacity` entries (devices may be NULL when capacity is 0) and sets *count to the
+ * number of devices this build can use right now (the CPU is always one). */
+SAM3RT_API sam3rt_status sam3rt_list_devices(sam3rt_device_info* devices, size_t capacity, size_t* count);
+
+/* Resolves a device spec ("auto", "cpu", "cuda", "cuda:N", "metal") to a device id, as
+ * sam3rt_model_load will. auto = CUDA if built and present, else Metal if built and present,
+ * else CPU. A device that is not built or not present fails with SAM3RT_ERR_DEVICE_UNAVAILABLE
+ * and a message that says how to get it; an unknown name with SAM3RT_ERR_INVALID_ARGUMENT. */
+SAM3RT_API sam3rt_status sam3rt_select_device(const char* spec, char* id, size_t id_capacity);
+
+/* ---- model ------------------------------------------------------------------------------- */
+
+typedef struct sam3rt_model sam3rt_model;
+
+typedef struct sam3rt_model_params {
+  const char* device;          /* "auto" (default), "cpu", "cuda", "cuda:N", "metal" */
+  const char* config_path;     /* for a bare sam3.pt: hyperparameters JSON; NULL = released SAM 3 */
+  const char* tokenizer_path;  /* for a bare sam3.pt: CLIP merges (bpe_simple_vocab_16e6.txt.gz) */
+  int n_threads;               /* CPU threads; 0 = all cores (or SAM3RT_NUM_THREADS) */
+} sam3rt_model_params;
+
+SAM3RT_API sam3rt_model_params sam3rt_model_default_params(void);
+
+/* Loads a model: the native .sam3rt file, the official sam3.pt (with config and tokenizer), or a
+ * Hugging Face folder (config.json + model.safetensors + tokenizer files). */
+SAM3RT_API sam3rt_status sam3rt_model_load(const char* path, const sam3rt_model_params* params,
+                                           sam3rt_model** model);
+SAM3RT_API void sam3rt_model_free(sam3rt_model* model);
+/* The device the model runs on ("cpu", "cuda:0"). */
+SAM3RT_API const char* sam3rt_model_device(const sam3rt_model* model);
+/* The square size images are resized to (1008 for SAM 3). */
+SAM3RT_API int sam3rt_model_image_size(const sam3rt_model* model);
+
+/* ---- image session ----------------------------------------------------------------------- */
+
+typedef struct sam3rt_session sam3rt_session;
+
+typedef struct sam3rt_session_params {
+  int apply_exif_orientation;  /* rotate JPEGs by their EXIF orientation (default 0: as stored,
+                                  which is what the reference implementation sees) */
+} sam3rt_session_params;
+
+SAM3RT_API sam3rt_session_params sam3rt_session_default_params(void);
+SAM3RT_API sam3rt_status sam3rt_session_create(sam3rt_model* model, const sam3rt_session_params* params,
+                                               sam3rt_session** session);
+SAM3RT_API void sam3rt_session_free(sam3rt_session* session);
+
+/* Decodes a JPEG or PNG and runs the image encoder once; every later predict reuses it. */
+SAM3RT_API sam3rt_status sam3rt_session_set_image_file(sam3rt_session* session, const char* path);
+/* Same from 8-bit RGB pixels: `stride` bytes between rows (0 = width·3). The pixels are copied. */
+SAM3RT_API sam3rt_status sam3rt_session_set_image_rgb(sam3rt_session* session, const uint8_t* rgb, int width,
+                                                      int height, size_t stride);
+/* The current image: size, and its RGB pixels (row-major, width·3 bytes per row). */
+SAM3RT_API sam3rt_status sam3rt_session_image(const sam3rt_session* session, int* width, int* height,
+                                              const uint8_t** rgb);
+
+typedef struct sam3rt_box {
+  float x0, y0, x1, y1;  /* pixels of the original image */
+  int positive;          /* 1 = an example of what to find, 0 = an example of what not to find */
+} sam3rt_box;
+
+typedef struct sam3rt_prompt {
+  const char* text;         /* noun phrase, or NULL: then the boxes alone are the prompt */
+  const sam3rt_box* boxes;  /* exemplar boxes (may be NULL when n_boxes is 0) */
+  size_t n_boxes;
+  float threshold;          /* keep instances with score > threshold; in [0, 1], default 0.5 */
+} sam3rt_prompt;
+
+/* Boxes: a NaN/infinite coordinate, x1 < x0, y1 < y0, or a box entirely outside the image is
+ * refused (SAM3RT_ERR_INVALID_ARGUMENT); a box partly outside the image is used as given. */
+SAM3RT_API sam3rt_prompt sam3rt_prompt_default(void);
+
+typedef struct sam3rt_result sam3rt_result;
+
+/* Runs the prompt on the session's image. Instances are sorted by score, descending. */
+SAM3RT_API sam3rt_status sam3rt_session_predict(sam3rt_session* session, const sam3rt_prompt* prompt,
+                                                sam3rt_result** result);
+
+/* Debugging: writes the named intermediates of the next set_image + predict pair (the fixtures'
+ * names: input.*, vit.*, backbone.*, text.*, encoder.*, decoder.*, raw.*, out.*) to a safetensors
+ * file when that predict finishes. NULL turns it off. */
+SAM3RT_API sam3rt_status sam3rt_session_set_dump_path(sam3rt_session* session, const char* path);
+
+/* How many times the image encoder has run in this session (one per set_image). */
+SAM3RT_API int sam3rt_session_backbone_runs(const sam3rt_session* session);
+
+typedef struct sam3rt_timing {
+  const char* stage;  /* "preprocess", "backbone", "text", "grounding", "postprocess" */
+  double ms;
+} sam3rt_timing;
+
+/* Timings of the last set_image ("preprocess", "backbone"); *timings valid until the next set_image. */
+SAM3RT_API size_t sam3rt_session_image_timings(const sam3rt_session* session, const sam3rt_timing** timings);
+
+/* ---- results ----------------------------------------------------------------------------- */
+
+SAM3RT_API size_t sam3rt_result_count(const sam3rt_result* result);
+SAM3RT_API float sam3rt_result_presence(const sam3rt_result* result);  /* σ(presence logit) */
+SAM3RT_API int sam3rt_result_width(const sam3rt_result* result);
+SAM3RT_API int sam3rt_result_height(const sam3rt_result* result);
+/* Instance i (0 ≤ i < count; out of range gives 0 / NULL / zeros): */
+SAM3RT_API int sam3rt_result_query(const sam3rt_result* result, size_t i);    /* decoder query index */
+SAM3RT_API float sam3rt_result_score(const sam3rt_result* result, size_t i);  /* σ(logit)·σ(presence) */
+SAM3RT_API void sam3rt_result_box(const sam3rt_result* result, size_t i, float xyxy[4]);
+SAM3RT_API const uint8_t* sam3rt_result_mask(const sam3rt_result* result, size_t i);  /* height·width, 0/1 */
+/* "text", "grounding", "postprocess" of this predict; *timings valid until the result is freed. */
+SAM3RT_API size_t sam3rt_result_timings(const sam3rt_result* result, const sam3rt_timing** timings);
+SAM3RT_API void sam3rt_result_free(sam3rt_result* result);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SAM3RT_H */

@@ -1,0 +1,215 @@
+// sam3rt C++ API: RAII classes over the C API (sam3rt.h). Failures throw sam3rt::ApiError,
+// which carries the C status and the one-line message.
+//
+//   auto model = sam3rt::Model::load("sam3.pt");
+//   sam3rt::ImageSession session(model);
+//   session.set_image("photo.jpg");                       // image encoder runs once
+//   sam3rt::Result r = session.predict(sam3rt::Prompt::from_text("red car"));
+//   for (const sam3rt::Instance& inst : r.instances) { inst.score; inst.box_xyxy; inst.mask; }
+//
+// Threads and lifetime as in sam3rt.h: share a Model freely (it is reference-counted), use one
+// ImageSession per thread. A Result owns copies of its masks and outlives the session.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sam3rt/sam3rt.h"
+
+namespace sam3rt {
+
+class ApiError : public std::runtime_error {
+ public:
+  ApiError(sam3rt_status status, const std::string& message) : std::runtime_error(message), status_(status) {}
+  sam3rt_status status() const { return status_; }
+
+ private:
+  sam3rt_status status_;
+};
+
+namespace detail {
+inline void check(sam3rt_status status) {
+  if (status != SAM3RT_OK) throw ApiError(status, sam3rt_last_error());
+}
+}  // namespace detail
+
+inline std::string version() { return sam3rt_version(); }
+
+struct DeviceDescription {
+  std::string id, name;
+  uint64_t memory_bytes = 0;
+};
+
+inline std::vector<DeviceDescription> devices() {
+  size_t n = 0;
+  detail::check(sam3rt_list_devices(nullptr, 0, &n));
+  std::vector<sam3rt_device_info> raw(n);
+  detail::check(sam3rt_list_devices(raw.data(), raw.size(), &n));
+  std::vector<DeviceDescription> out;
+  for (size_t i = 0; i < n && i < raw.size(); ++i)
+    out.push_back({raw[i].id, raw[i].name, raw[i].memory_bytes});
+  return out;
+}
+
+// "auto" → "cpu" / "cuda:0"; throws when the device is not available.
+inline std::string choose_device(const std::string& spec) {
+  char id[64];
+  detail::check(sam3rt_select_device(spec.c_str(), id, sizeof(id)));
+  return id;
+}
+
+struct ModelOptions {
+  std::string device = "auto";
+  std::string config_path;     // for a bare sam3.pt (empty = released SAM 3)
+  std::string tokenizer_path;  // for a bare sam3.pt
+  int n_threads = 0;           // 0 = all cores
+};
+
+class Model {
+ public:
+  static Model load(const std::string& path, const ModelOptions& options = {}) {
+    sam3rt_model_params p = sam3rt_model_default_params();
+    p.device = options.device.c_str();
+    p.config_path = options.config_path.empty() ? nullptr : options.config_path.c_str();
+    p.tokenizer_path = options.tokenizer_path.empty() ? nullptr : options.tokenizer_path.c_str();
+    p.n_threads = options.n_threads;
+    sam3rt_model* m = nullptr;
+    detail::check(sam3rt_model_load(path.c_str(), &p, &m));
+    return Model(std::shared_ptr<sam3rt_model>(m, sam3rt_model_free));
+  }
+  std::string device() const { return sam3rt_model_device(handle_.get()); }
+  int image_size() const { return sam3rt_model_image_size(handle_.get()); }
+  sam3rt_model* get() const { return handle_.get(); }
+
+ private:
+  explicit Model(std::shared_ptr<sam3rt_model> h) : handle_(std::move(h)) {}
+  std::shared_ptr<sam3rt_model> handle_;
+  friend class ImageSession;
+};
+
+struct Box {
+  std::array<float, 4> xyxy{};  // pixels of the original image
+  bool positive = true;
+};
+
+struct Prompt {
+  std::optional<std::string> text;  // none: the boxes alone are the prompt
+  std::vector<Box> boxes;
+  float threshold = 0.5f;
+
+  static Prompt from_text(std::string t, float threshold = 0.5f) {
+    Prompt p;
+    p.text = std::move(t);
+    p.threshold = threshold;
+    return p;
+  }
+};
+
+struct Instance {
+  int query = 0;  // decoder query index
+  float score = 0;
+  std::array<float, 4> box_xyxy{};
+  std::vector<uint8_t> mask;  // height × width, row-major, 0/1
+};
+
+struct Timing {
+  std::string stage;
+  double ms = 0;
+};
+
+struct Result {
+  int width = 0, height = 0;
+  float presence = 0;
+  std::vector<Instance> instances;  // score descending
+  std::vector<Timing> timings;
+};
+
+class ImageSession {
+ public:
+  explicit ImageSession(const Model& model, bool apply_exif_orientation = false) : model_(model.handle_) {
+    sam3rt_session_params p = sam3rt_session_default_params();
+    p.apply_exif_orientation = apply_exif_orientation ? 1 : 0;
+    sam3rt_session* s = nullptr;
+    detail::check(sam3rt_session_create(model_.get(), &p, &s));
+    handle_.reset(s);
+  }
+
+  void set_image(const std::string& path) {
+    detail::check(sam3rt_session_set_image_file(handle_.get(), path.c_str()));
+  }
+  void set_image(const uint8_t* rgb, int width, int height, size_t stride = 0) {
+    detail::check(sam3rt_session_set_image_rgb(handle_.get(), rgb, width, height, stride));
+  }
+  int width() const { return image_info().width; }
+  int height() const { return image_info().height; }
+  const uint8_t* rgb() const { return image_info().rgb; }
+  std::vector<Timing> image_timings() const {
+    const sam3rt_timing* t = nullptr;
+    size_t n = sam3rt_session_image_timings(handle_.get(), &t);
+    std::vector<Timing> out;
+    for (size_t i = 0; i < n; ++i) out.push_back({t[i].stage, t[i].ms});
+    return out;
+  }
+  int backbone_runs() const { return sam3rt_session_backbone_runs(handle_.get()); }
+  // Writes the intermediates of the next set_image + predict to a safetensors file.
+  void set_dump_path(const std::string& path) {
+    detail::check(sam3rt_session_set_dump_path(handle_.get(), path.empty() ? nullptr : path.c_str()));
+  }
+
+  Result predict(const Prompt& prompt) {
+    std::vector<sam3rt_box> boxes;
+    for (const Box& b : prompt.boxes)
+      boxes.push_back({b.xyxy[0], b.xyxy[1], b.xyxy[2], b.xyxy[3], b.positive ? 1 : 0});
+    sam3rt_prompt p = sam3rt_prompt_default();
+    p.text = prompt.text ? prompt.text->c_str() : nullptr;
+    p.boxes = boxes.data();
+    p.n_boxes = boxes.size();
+    p.threshold = prompt.threshold;
+    sam3rt_result* raw = nullptr;
+    detail::check(sam3rt_session_predict(handle_.get(), &p, &raw));
+    std::unique_ptr<sam3rt_result, void (*)(sam3rt_result*)> guard(raw, sam3rt_result_free);
+    Result r;
+    r.width = sam3rt_result_width(raw);
+    r.height = sam3rt_result_height(raw);
+    r.presence = sam3rt_result_presence(raw);
+    const size_t n = sam3rt_result_count(raw);
+    const size_t pixels = static_cast<size_t>(r.width) * r.height;
+    for (size_t i = 0; i < n; ++i) {
+      Instance inst;
+      inst.query = sam3rt_result_query(raw, i);
+      inst.score = sam3rt_result_score(raw, i);
+      sam3rt_result_box(raw, i, inst.box_xyxy.data());
+      const uint8_t* m = sam3rt_result_mask(raw, i);
+      inst.mask.assign(m, m + pixels);
+      r.instances.push_back(std::move(inst));
+    }
+    const sam3rt_timing* t = nullptr;
+    const size_t nt = sam3rt_result_timings(raw, &t);
+    for (size_t i = 0; i < nt; ++i) r.timings.push_back({t[i].stage, t[i].ms});
+    return r;
+  }
+
+  sam3rt_session* get() const { return handle_.get(); }
+
+ private:
+  struct ImageInfo {
+    int width = 0, height = 0;
+    const uint8_t* rgb = nullptr;
+  };
+  ImageInfo image_info() const {
+    ImageInfo info;
+    detail::check(sam3rt_session_image(handle_.get(), &info.width, &info.height, &info.rgb));
+    return info;
+  }
+
+  std::shared_ptr<sam3rt_model> model_;  // keeps the model alive as long as the session
+  std::unique_ptr<sam3rt_session, void (*)(sam3rt_session*)> handle_{nullptr, sam3rt_session_free};
+};
+
+}  // namespace sam3rt

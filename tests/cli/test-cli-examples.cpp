@@ -1,0 +1,48 @@
+// The C and C++ examples (examples/, built with the project) run on the tiny model.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "common/test-util.h"
+
+using namespace sam3rt;
+namespace fs = std::filesystem;
+
+namespace {
+std::string example(const char* name) {
+  return (fs::path(test::cli_path()).parent_path() / "examples" / name).string();
+}
+std::string tiny() { return test::data_dir() + "/sam3-tiny/"; }
+}  // namespace
+
+TEST(Examples, CProgramSegmentsWithTheTinyModel) {
+  const std::string bin = example("segment-c");
+  if (!test::file_exists(bin))
+    GTEST_SKIP() << bin << " is not built (configure with SAM3RT_BUILD_EXAMPLES=ON)";
+  std::string out;
+  int rc = test::run_command(bin + " " + tiny() + "model/sam3-tiny.pt " + tiny() +
+                                 "images/scene_96x64.png 'a person' " + tiny() +
+                                 "model/sam3-tiny.config.json " + tiny() + "model/tiny-bpe.txt.gz",
+                             &out);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("device cpu, presence"), std::string::npos) << out;
+  rc = test::run_command(bin + " /nonexistent.pt x.png cat", &out);
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("error: model '/nonexistent.pt' does not exist"), std::string::npos) << out;
+}
+
+TEST(Examples, CppProgramSegmentsSeveralPromptsWithOneEncode) {
+  const std::string bin = example("segment-cpp");
+  if (!test::file_exists(bin))
+    GTEST_SKIP() << bin << " is not built (configure with SAM3RT_BUILD_EXAMPLES=ON)";
+  std::string out;
+  int rc =
+      test::run_command(bin + " " + tiny() + "model/sam3-tiny.pt " + tiny() +
+                            "images/scene_96x64.png 'a person' dog" + " --config " + tiny() +
+                            "model/sam3-tiny.config.json --tokenizer " + tiny() + "model/tiny-bpe.txt.gz",
+                        &out);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("\"a person\":"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"dog\":"), std::string::npos) << out;
+  EXPECT_NE(out.find("image encoder runs: 1"), std::string::npos) << out;
+}

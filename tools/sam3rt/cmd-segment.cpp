@@ -1,0 +1,270 @@
+// `sam3rt segment`: find every instance of a concept in images. Uses the public C++ API
+// (sam3rt.hpp over the C API) like any other program would.
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "core/error.h"
+#include "sam3rt/sam3rt.hpp"
+#include "tools/sam3rt/commands.h"
+#include "tools/sam3rt/segment-output.h"
+
+namespace fs = std::filesystem;
+
+namespace sam3rt::cli {
+
+namespace {
+
+struct SegmentOptions {
+  std::string model;
+  std::vector<std::string> images;
+  std::vector<std::string> texts;
+  std::vector<std::string> boxes;
+  float threshold = 0.5f;
+  std::string device = "auto";
+  int threads = 0;
+  std::string out_dir;
+  std::string json;
+  std::string dump;
+  std::string config;
+  std::string tokenizer;
+  bool quiet = false;
+  bool exif = false;
+};
+
+using Clock = std::chrono::steady_clock;
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+// "X0,Y0,X1,Y1" with an optional ":neg" (negative exemplar) or ":pos" suffix.
+Box parse_box(const std::string& spec) {
+  std::string coords = spec;
+  Box box;
+  const size_t colon = spec.find(':');
+  if (colon != std::string::npos) {
+    const std::string label = spec.substr(colon + 1);
+    if (label == "neg" || label == "negative")
+      box.positive = false;
+    else if (label != "pos" && label != "positive")
+      throw UsageError("--box '" + spec + "': the label after ':' must be 'neg' or 'pos'");
+    coords = spec.substr(0, colon);
+  }
+  std::vector<float> v;
+  std::stringstream ss(coords);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    size_t used = 0;
+    float f = 0;
+    try {
+      f = std::stof(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    // stof accepts "nan"/"inf"; a box must be four finite pixel coordinates.
+    if (used == 0 || used != item.size() || !std::isfinite(f))
+      throw UsageError("--box '" + spec + "': '" + item +
+                       "' is not a finite number; expected X0,Y0,X1,Y1[:neg]");
+    v.push_back(f);
+  }
+  if (v.size() != 4 || coords.empty() || coords.back() == ',')
+    throw UsageError("--box '" + spec +
+                     "': expected four numbers X0,Y0,X1,Y1 (pixels), optionally followed by :neg");
+  if (v[2] < v[0] || v[3] < v[1])
+    throw UsageError("--box '" + spec +
+                     "': x1 < x0 or y1 < y0; give the top-left corner first (X0,Y0,X1,Y1)");
+  box.xyxy = {v[0], v[1], v[2], v[3]};
+  return box;
+}
+
+// Errors from the C/C++ API become the CLI's typed errors (exit 2 for invalid arguments, else 1).
+[[noreturn]] void rethrow_api_error(const ApiError& e) {
+  throw Error(static_cast<ErrorCode>(e.status()), e.what());
+}
+
+std::string unique_stem(const std::string& path, std::set<std::string>* used) {
+  std::string stem = fs::path(path).stem().string();
+  if (stem.empty()) stem = "image";
+  std::string s = stem;
+  for (int n = 2; used->count(s); ++n) s = stem + "-" + std::to_string(n);
+  used->insert(s);
+  return s;
+}
+
+void print_summary(const ImageRun& run) {
+  std::printf("%s (%dx%d)\n", run.path.c_str(), run.width, run.height);
+  for (const PromptRun& p : run.prompts) {
+    std::printf("  prompt %s%s: %zu instance%s, presence %.3f\n",
+                p.text ? ("\"" + *p.text + "\"").c_str() : "(boxes)",
+                p.boxes.empty() ? "" : (" + " + std::to_string(p.boxes.size()) + " box(es)").c_str(),
+                p.result.instances.size(), p.result.instances.size() == 1 ? "" : "s", p.result.presence);
+    for (const Instance& inst : p.result.instances)
+      std::printf("    query %3d  score %.3f  box %.1f %.1f %.1f %.1f\n", inst.query, inst.score,
+                  inst.box_xyxy[0], inst.box_xyxy[1], inst.box_xyxy[2], inst.box_xyxy[3]);
+  }
+}
+
+int run_segment(const SegmentOptions& o) {
+  // --- everything that can be checked without the model, checked first --------------------
+  if (!std::isfinite(o.threshold) || o.threshold < 0.f || o.threshold > 1.f)
+    throw UsageError("--threshold must be in [0, 1], got " + std::to_string(o.threshold));
+  if (o.threads < 0) throw UsageError("--threads must be >= 0 (0 = all cores)");
+  std::vector<Box> boxes;
+  for (const std::string& b : o.boxes) boxes.push_back(parse_box(b));
+  const size_t n_prompts = o.texts.empty() ? 1 : o.texts.size();
+  if (o.texts.empty() && boxes.empty()) throw UsageError("give at least one --text or --box");
+  if (!o.dump.empty() && (o.images.size() != 1 || n_prompts != 1))
+    throw UsageError("--dump records one image and one prompt; got " + std::to_string(o.images.size()) +
+                     " image(s) and " + std::to_string(n_prompts) + " prompt(s)");
+  std::string device;
+  try {
+    device = choose_device(o.device);
+  } catch (const ApiError& e) {
+    rethrow_api_error(e);
+  }
+  std::error_code ec;
+  SAM3RT_CHECK(fs::exists(o.model, ec), kIo, "model '", o.model,
+               "' does not exist; pass sam3.pt, a .sam3rt file or a Hugging Face folder");
+  for (const std::string& img : o.images) {
+    SAM3RT_CHECK(fs::exists(img, ec), kIo, "image '", img, "' does not exist");
+    SAM3RT_CHECK(!fs::is_directory(img, ec), kIo, "image '", img, "' is a folder; give image files");
+  }
+  if (!o.out_dir.empty()) ensure_output_dir(o.out_dir);
+  if (!o.json.empty() && o.json != "-") ensure_writable_file(o.json, "JSON file");
+  if (!o.dump.empty()) ensure_writable_file(o.dump, "dump file");
+
+  const bool progress = !o.quiet && ::isatty(2);
+  std::map<std::string, double> timings;
+  auto t_total = Clock::now();
+  try {
+    ModelOptions mo;
+    mo.device = o.device;
+    mo.config_path = o.config;
+    mo.tokenizer_path = o.tokenizer;
+    mo.n_threads = o.threads;
+    if (progress) std::fprintf(stderr, "loading %s ...\n", o.model.c_str());
+    auto t0 = Clock::now();
+    Model model = Model::load(o.model, mo);
+    timings["load"] = ms_since(t0);
+    if (!o.quiet) std::fprintf(stderr, "device: %s\n", model.device().c_str());
+    if (progress) std::fprintf(stderr, "model loaded in %.0f ms\n", timings["load"]);
+
+    ImageSession session(model, o.exif);
+    nlohmann::json images = nlohmann::json::array();
+    std::set<std::string> stems;
+    for (size_t i = 0; i < o.images.size(); ++i) {
+      ImageRun run;
+      run.path = o.images[i];
+      if (!o.dump.empty()) session.set_dump_path(o.dump);
+      t0 = Clock::now();
+      session.set_image(run.path);
+      double image_ms = ms_since(t0), staged = 0;
+      for (const Timing& t : session.image_timings()) {
+        timings[t.stage] += t.ms;
+        staged += t.ms;
+      }
+      timings["decode"] += std::max(0.0, image_ms - staged);
+      run.width = session.width();
+      run.height = session.height();
+      if (progress)
+        std::fprintf(stderr, "[%zu/%zu] %s (%dx%d): image encoded in %.0f ms\n", i + 1, o.images.size(),
+                     run.path.c_str(), run.width, run.height, image_ms);
+      for (size_t p = 0; p < n_prompts; ++p) {
+        PromptRun pr;
+        if (!o.texts.empty()) pr.text = o.texts[p];
+        pr.boxes = boxes;
+        Prompt prompt;
+        prompt.text = pr.text;
+        prompt.boxes = boxes;
+        prompt.threshold = o.threshold;
+        t0 = Clock::now();
+        pr.result = session.predict(prompt);
+        for (const Timing& t : pr.result.timings) timings[t.stage] += t.ms;
+        if (progress)
+          std::fprintf(stderr, "  %s: %zu instance(s), presence %.3f, %.0f ms\n",
+                       pr.text ? ("\"" + *pr.text + "\"").c_str() : "(boxes)", pr.result.instances.size(),
+                       pr.result.presence, ms_since(t0));
+        run.prompts.push_back(std::move(pr));
+      }
+      if (!o.out_dir.empty()) {
+        t0 = Clock::now();
+        const std::string stem = unique_stem(run.path, &stems);
+        for (size_t p = 0; p < run.prompts.size(); ++p)
+          for (size_t k = 0; k < run.prompts[p].result.instances.size(); ++k)
+            write_mask_png((fs::path(o.out_dir) / mask_file_name(stem, p, k)).string(),
+                           run.prompts[p].result.instances[k].mask, run.width, run.height);
+        write_overlay_png((fs::path(o.out_dir) / (stem + "_overlay.png")).string(), session.rgb(), run);
+        timings["write"] += ms_since(t0);
+      }
+      if (o.json.empty() && o.out_dir.empty()) print_summary(run);
+      images.push_back(image_json(run));
+    }
+    timings["total"] = ms_since(t_total);
+
+    nlohmann::json doc = {
+        {"model", o.model}, {"device", model.device()}, {"images", images}, {"timings_ms", timings}};
+    const std::string text = doc.dump(1) + "\n";
+    if (!o.out_dir.empty()) write_file_atomic((fs::path(o.out_dir) / "result.json").string(), text);
+    if (o.json == "-")
+      std::fwrite(text.data(), 1, text.size(), stdout);
+    else if (!o.json.empty())
+      write_file_atomic(o.json, text);
+    if (progress) {
+      std::fprintf(stderr, "timings (ms):");
+      for (const auto& [stage, ms] : timings) std::fprintf(stderr, " %s %.1f", stage.c_str(), ms);
+      std::fprintf(stderr, "\n");
+    }
+    if (!o.quiet && !o.out_dir.empty())
+      std::fprintf(stderr, "wrote masks, overlays and result.json to %s\n", o.out_dir.c_str());
+  } catch (const ApiError& e) {
+    rethrow_api_error(e);
+  }
+  return 0;
+}
+
+CommandRegistrar reg(
+    "segment", "Find every instance of a concept (text and/or exemplar boxes) in images",
+    [](CLI::App& cmd) -> CommandHandler {
+      auto o = std::make_shared<SegmentOptions>();
+      cmd.add_option("--model,-m", o->model, "Model: sam3.pt, a .sam3rt file or a Hugging Face folder")
+          ->required();
+      cmd.add_option("--image,-i", o->images, "Image (JPEG or PNG); repeat for several, each is encoded once")
+          ->required();
+      cmd.add_option("--text,-t", o->texts, "A noun phrase to find; each --text is one prompt");
+      cmd.add_option(
+          "--box,-b", o->boxes,
+          "Exemplar box X0,Y0,X1,Y1 in pixels of the original image, ':neg' for a negative example; "
+          "boxes join every prompt (with no --text they are the prompt). A box with NaN, x1<x0, y1<y0 "
+          "or entirely outside the image is refused; one partly outside is used as given");
+      cmd.add_option("--threshold", o->threshold, "Keep instances with score > threshold, in [0, 1]")
+          ->capture_default_str();
+      cmd.add_option("--device,-d", o->device, "auto | cpu | cuda | cuda:N | metal")->capture_default_str();
+      cmd.add_option("--threads", o->threads, "CPU threads (0 = all cores)")->capture_default_str();
+      cmd.add_option(
+          "--out,-o", o->out_dir,
+          "Folder for <image>_p<prompt>_i<k>.png masks (0/255), <image>_overlay.png and result.json");
+      cmd.add_option("--json", o->json, "Write the results as JSON to FILE ('-' = stdout)");
+      cmd.add_option("--dump", o->dump,
+                     "Write the intermediates of one image + one prompt to a .safetensors file");
+      cmd.add_option("--config", o->config,
+                     "Hyperparameters JSON for a bare .pt (default: the released SAM 3)");
+      cmd.add_option("--tokenizer", o->tokenizer,
+                     "CLIP BPE merges for a bare .pt (bpe_simple_vocab_16e6.txt.gz)");
+      cmd.add_flag("--quiet,-q", o->quiet, "No progress or device messages on stderr");
+      cmd.add_flag("--exif", o->exif, "Rotate JPEGs by their EXIF orientation (the reference does not)");
+      cmd.footer(
+          "Without --out or --json a summary is printed. Exit codes: 0 success, 2 usage error, 1 runtime "
+          "error.\n"
+          "Example: sam3rt segment -m sam3.pt -i street.jpg -t car -t \"traffic light\" -o out/");
+      return [o] { return run_segment(*o); };
+    });
+
+}  // namespace
+
+}  // namespace sam3rt::cli
