@@ -15,6 +15,15 @@
 // just above the measured TF32 noise. Regenerating the fixtures with
 // torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False set *after*
 // importing sam3 would let every tensor be held to the f32 bar.
+//
+// test-tf32-emulation.cpp runs the model with the reference's TF32 arithmetic emulated
+// (core/numerics.h) and holds the stage-isolated tensors to kF32Tolerance. It also pins down
+// which products used TF32: every Linear/bmm with more than one output row and column and every
+// conv, except the 3-channel patch embedding, the transposed convs reading the trunk map and the
+// ROI box projection (cuDNN picked non-tensor-core algorithms there); attention (fused SDPA) ran
+// exact fp32. What remains (deeper layers, up to ~1e-3 on logits/masks) are TF32 rounding flips:
+// operands within ~1e-7 of a rounding boundary round differently on the two machines (different
+// summation order) and move by one TF32 ulp; the errors are sparse per token, not dense.
 #pragma once
 
 namespace sam3rt::test {

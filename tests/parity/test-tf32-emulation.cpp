@@ -9,13 +9,16 @@
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <tuple>
 #include <algorithm>
 #include <string>
 #include <vector>
 
 #include "common/sam3-fixtures.h"
 #include "common/test-util.h"
+#include "backend/cpu/cpu-kernels.h"
 #include "core/numerics.h"
+#include "ops/ops.h"
 #include "model/grounding-head.h"
 #include "model/sam3-image.h"
 #include "model/text-encoder.h"
@@ -201,6 +204,37 @@ TEST(Tf32Emulation, EmulationClosesTheGapOnTheNeckAndText) {
 
 INSTANTIATE_TEST_SUITE_P(AllCases, Tf32Emulation, ::testing::ValuesIn(case_names()),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// The kernels in emulated mode: optimised and reference agree, both equal the exact product of
+// TF32-rounded operands, the inputs are left untouched, and single-row products stay exact.
+TEST(Tf32Kernels, OptimisedAndReferenceMultiplyRoundedOperands) {
+  const Tensor x = random_tensor({2, 5, 24}, 1), w = random_tensor({7, 24}, 2), b = random_tensor({7}, 3);
+  const Tensor a = random_tensor({3, 6, 24}, 4), m = random_tensor({3, 24, 9}, 5);
+  const Tensor img = random_tensor({2, 6, 9, 11}, 6), cw = random_tensor({5, 6, 3, 3}, 7), cb = random_tensor({5}, 8);
+  const Tensor tw = random_tensor({6, 4, 2, 2}, 9), tb = random_tensor({4}, 10);
+  const Tensor x_before = x.clone(), w_before = w.clone();
+  // Exact products of the rounded operands (computed in the default mode).
+  const Tensor want_linear = cpu::ref::linear(tf32_rounded(x), tf32_rounded(w), b);
+  const Tensor want_matmul = cpu::ref::matmul(tf32_rounded(a), tf32_rounded(m));
+  const Tensor want_conv = cpu::ref::conv2d(tf32_rounded(img), tf32_rounded(cw), cb, 1, 1, 1, 1, 1);
+  const Tensor want_up = cpu::ref::conv_transpose2d(tf32_rounded(img), tf32_rounded(tw), tb, 2, 2);
+  const Tensor exact_linear = cpu::ref::linear(x, w, b);
+  const Tensor row = x.select(0, 0).select(0, 0).unsqueeze(0);  // [1, 24]: GEMV on the GPU
+  const Tensor exact_row = cpu::ref::linear(row, w, b);
+  ScopedNumerics numerics(P::kTf32Emulated, P::kF32);
+  for (const auto& [got, want, what] :
+       {std::tuple{ops::linear(x, w, b), want_linear, "linear"}, {cpu::ref::linear(x, w, b), want_linear, "ref linear"},
+        {ops::matmul(a, m), want_matmul, "matmul"}, {cpu::ref::matmul(a, m), want_matmul, "ref matmul"},
+        {ops::conv2d(img, cw, cb, 1, 1, 1, 1), want_conv, "conv2d"},
+        {cpu::ref::conv2d(img, cw, cb, 1, 1, 1, 1, 1), want_conv, "ref conv2d"},
+        {ops::conv_transpose2d(img, tw, tb, 2, 2), want_up, "conv_transpose2d"},
+        {cpu::ref::conv_transpose2d(img, tw, tb, 2, 2), want_up, "ref conv_transpose2d"}})
+    EXPECT_LE(rel_error(got, want), 1e-6) << what;
+  EXPECT_GT(rel_error(ops::linear(x, w, b), exact_linear), 1e-5);  // the rounding is visible
+  EXPECT_LE(rel_error(ops::linear(row, w, b), exact_row), 1e-6);   // single row: exact
+  EXPECT_EQ(max_abs_diff(x, x_before), 0.0);
+  EXPECT_EQ(max_abs_diff(w, w_before), 0.0);
+}
 
 // The rounding itself: 10 explicit mantissa bits, nearest, ties to even; specials pass.
 TEST(Tf32Rounding, RoundsToNearestEven) {
