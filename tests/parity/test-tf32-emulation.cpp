@@ -9,6 +9,7 @@
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <span>
 #include <tuple>
 #include <algorithm>
 #include <string>
@@ -234,6 +235,22 @@ TEST(Tf32Kernels, OptimisedAndReferenceMultiplyRoundedOperands) {
   EXPECT_LE(rel_error(ops::linear(row, w, b), exact_row), 1e-6);   // single row: exact
   EXPECT_EQ(max_abs_diff(x, x_before), 0.0);
   EXPECT_EQ(max_abs_diff(w, w_before), 0.0);
+}
+
+// Attention in its TF32 mode is nn.MultiheadAttention's unfused path: bmm(round(q·scale),
+// round(k)ᵀ), softmax, bmm(round(p), round(v)); the optimised kernel defers to the reference.
+TEST(Tf32Kernels, AttentionEmulatesTheUnfusedPath) {
+  const Tensor q = random_tensor({1, 2, 5, 8}, 11), k = random_tensor({1, 2, 7, 8}, 12), v = random_tensor({1, 2, 7, 8}, 13);
+  const float scale = 0.35355339f;
+  Tensor qs = q.clone();
+  for (float& e : std::span<float>(qs.data<float>(), qs.numel())) e *= scale;
+  const Tensor logits = cpu::ref::matmul(tf32_rounded(qs), tf32_rounded(k).transpose(2, 3));
+  const Tensor want = cpu::ref::matmul(tf32_rounded(cpu::ref::softmax(logits, 3)), tf32_rounded(v));
+  const Tensor exact = cpu::ref::attention(q, k, v, Tensor(), Tensor(), scale);
+  ScopedNumerics numerics(P::kF32, P::kTf32Emulated);
+  EXPECT_LE(rel_error(ops::attention(q, k, v, Tensor(), Tensor(), scale), want), 1e-6);
+  EXPECT_LE(rel_error(cpu::ref::attention(q, k, v, Tensor(), Tensor(), scale), want), 1e-6);
+  EXPECT_GT(rel_error(ops::attention(q, k, v, Tensor(), Tensor(), scale), exact), 1e-5);
 }
 
 // The rounding itself: 10 explicit mantissa bits, nearest, ties to even; specials pass.
