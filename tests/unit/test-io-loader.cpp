@@ -78,6 +78,16 @@ TEST(IoLoader, FixturePtWithConfigLoadsAndValidates) {
   }
 }
 
+TEST(IoLoader, PtWithTokenizerAndHfFolderTokenizerAgree) {
+  LoadOptions o = tiny_options();
+  o.tokenizer_path = test::data_dir() + "/sam3-tiny/model/tiny-bpe.txt.gz";
+  LoadedModel pt = load_model(tiny_pt(), o);
+  EXPECT_EQ(pt.bpe_merges.size(), 400u);
+  // The HF folder's vocab.json + merges.txt are found on their own and hold the same merges.
+  LoadedModel hf = load_model(tiny_hf());
+  EXPECT_EQ(hf.bpe_merges, pt.bpe_merges);
+}
+
 TEST(IoLoader, ConfigFoundBesideCheckpoint) {
   // sam3-tiny.config.json sits beside sam3-tiny.pt: no option needed.
   LoadedModel m = load_model(tiny_pt());
@@ -262,6 +272,17 @@ TEST(IoLoaderBad, LegacyPytorchFormat) {
   std::string msg = error_of([&] { load_model(p); });
   EXPECT_NE(msg.find(p), std::string::npos) << msg;
   EXPECT_NE(msg.find("legacy (pre-1.6) format"), std::string::npos) << msg;
+}
+
+TEST(IoLoaderBad, TokenizerThatIsNotAMergesList) {
+  TempDir dir;
+  std::string p = dir.file("tok.txt.gz");
+  std::ofstream(p, std::ios::binary) << "this is not a merges list\n\x01\x02\x03";
+  LoadOptions o = tiny_options();
+  o.tokenizer_path = p;
+  std::string msg = error_of([&] { load_model(tiny_pt(), o); });
+  EXPECT_NE(msg.find(p), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
 }
 
 TEST(IoLoaderBad, NotAModel) {
