@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "common/test-util.h"
+#include "common/temp-dir.h"
 #include "io/model-loader.h"
 
 namespace sam3rt {
@@ -15,21 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() / ("sam3rt-test-cli-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(counter_++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::string path() const { return path_.string(); }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
+using test::TempDir;
 
 std::string tiny_pt() { return test::data_dir() + "/sam3-tiny/model/sam3-tiny.pt"; }
 std::string tiny_config() { return test::data_dir() + "/sam3-tiny/model/sam3-tiny.config.json"; }
