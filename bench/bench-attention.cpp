@@ -8,6 +8,7 @@
 #include <cmath>
 #include <random>
 
+#include "bench/bench-util.h"
 #include "core/thread-pool.h"
 #include "ops/ops.h"
 
@@ -15,18 +16,8 @@ using namespace sam3rt;
 
 namespace {
 
-Tensor random(const Shape& shape, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.f, 1.f);
-  Tensor t = Tensor::empty(shape);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = dist(rng);
-  return t;
-}
-
-void set_flops(benchmark::State& state, double flops_per_iter) {
-  state.counters["FLOP/s"] = benchmark::Counter(flops_per_iter * static_cast<double>(state.iterations()),
-                                                benchmark::Counter::kIsRate);
-}
+using bench::random;
+using bench::set_flops;
 
 // args: batch (windows), heads, tokens, head dim. q/k/v are head views of a [B, L, H, D] tensor,
 // as the ViT produces them from its qkv projection.

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <random>
 
+#include "bench/bench-util.h"
 #include "core/thread-pool.h"
 #include "ops/ops.h"
 
@@ -15,20 +16,10 @@ using namespace sam3rt;
 
 namespace {
 
+using bench::random;
+using bench::set_flops;
+
 constexpr int64_t kM = 5184, kK = 1024, kN = 4736;
-
-Tensor random(const Shape& shape, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.f, 1.f);
-  Tensor t = Tensor::empty(shape);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = dist(rng);
-  return t;
-}
-
-void set_flops(benchmark::State& state, double flops_per_iter) {
-  state.counters["FLOP/s"] = benchmark::Counter(flops_per_iter * static_cast<double>(state.iterations()),
-                                                benchmark::Counter::kIsRate);
-}
 
 void BM_BareSgemm(benchmark::State& state) {
   num_threads();  // the pool sets BLAS's thread count, as in ops::

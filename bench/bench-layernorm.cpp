@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "bench/bench-util.h"
 #include "backend/cpu/cpu-kernels.h"
 #include "core/thread-pool.h"
 #include "ops/ops.h"
@@ -12,13 +13,8 @@ using namespace sam3rt;
 
 namespace {
 
-Tensor random(const Shape& shape, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.f, 1.f);
-  Tensor t = Tensor::empty(shape);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = dist(rng);
-  return t;
-}
+using bench::random;
+using bench::set_flops;
 
 template <bool kReference>
 void BM_LayerNorm(benchmark::State& state) {

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "common/test-util.h"
+#include "common/temp-dir.h"
 #include "io/model-loader.h"
 
 namespace sam3rt {
@@ -15,21 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() / ("sam3rt-test-cli-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(counter_++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::string path() const { return path_.string(); }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
+using test::TempDir;
 
 std::string tiny_pt() { return test::data_dir() + "/sam3-tiny/model/sam3-tiny.pt"; }
 std::string tiny_config() { return test::data_dir() + "/sam3-tiny/model/sam3-tiny.config.json"; }
@@ -88,6 +75,17 @@ TEST(CliConvert, FixturePtConvertsAndLoadsBitIdentical) {
   EXPECT_NE(out.find("format: sam3rt (format version 1, converted from pytorch)"), std::string::npos) << out;
   EXPECT_NE(out.find("total                        342,374"), std::string::npos) << out;
   EXPECT_NE(out.find("validation: ok"), std::string::npos) << out;
+}
+
+TEST(CliConvert, TokenizerIsStoredInTheModelFile) {
+  TempDir dir;
+  std::string out, model = dir.file("tok.sam3rt");
+  ASSERT_EQ(sam3rt("convert " + tiny_pt() + " --tokenizer " + test::data_dir() + "/sam3-tiny/model/tiny-bpe.txt.gz -o " +
+                       model, &out), 0) << out;
+  LoadedModel m = load_model(model);
+  EXPECT_EQ(m.bpe_merges.size(), 400u);
+  ASSERT_EQ(sam3rt("info " + model, &out), 0) << out;
+  EXPECT_NE(out.find("tokenizer: 400 BPE merges"), std::string::npos) << out;
 }
 
 TEST(CliConvert, F16HalvesTheFileAndLoads) {
@@ -187,8 +185,6 @@ TEST(CliConvertBad, TokenizerThatIsNotAMergesList) {
   write_bytes(dir.file("tok.txt"), "\x89PNG\r\n\x1a\n\x00\x00 binary junk, not a merges list");
   std::string out;
   int rc = sam3rt("convert " + tiny_pt() + " --tokenizer " + dir.file("tok.txt") + " -o " + dir.file("o.sam3rt"), &out);
-  if (out.find("cannot read tokenizer files yet") != std::string::npos)
-    GTEST_SKIP() << "the BPE merges reader (src/text/bpe-merges.cpp) is not in this build yet";
   EXPECT_EQ(rc, 1) << out;
   EXPECT_NE(last_line(out).find(dir.file("tok.txt")), std::string::npos) << out;
 }

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/test-util.h"
+#include "common/temp-dir.h"
 #include "io/image.h"
 #include "io/safetensors.h"
 #include "pipeline/rle.h"
@@ -58,28 +59,7 @@ CliRun segment(const std::string& args) {
   return r;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            ("sam3rt-cli-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string str(const std::string& sub = "") const { return (sub.empty() ? path_ : path_ / sub).string(); }
-  // Names of files left behind by an interrupted or failed write.
-  std::vector<std::string> temporaries() const {
-    std::vector<std::string> t;
-    for (const auto& e : fs::recursive_directory_iterator(path_))
-      if (e.path().filename().string().find(".tmp") != std::string::npos) t.push_back(e.path().string());
-    return t;
-  }
-
- private:
-  fs::path path_;
-  static inline int counter_ = 0;
-};
+using test::TempDir;
 
 int count_lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
 

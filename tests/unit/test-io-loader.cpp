@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/test-util.h"
+#include "common/temp-dir.h"
 #include "io/hf-checkpoint.h"
 #include "io/model-loader.h"
 #include "io/native-model-file.h"
@@ -21,21 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() / ("sam3rt-test-ld-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(counter_++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::string path() const { return path_.string(); }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
+using test::TempDir;
 
 std::string tiny_pt() { return test::data_dir() + "/sam3-tiny/model/sam3-tiny.pt"; }
 std::string tiny_config() { return test::data_dir() + "/sam3-tiny/model/sam3-tiny.config.json"; }
@@ -76,6 +63,16 @@ TEST(IoLoader, FixturePtWithConfigLoadsAndValidates) {
     EXPECT_EQ(t.dtype(), DType::kF32) << name;
     EXPECT_TRUE(t.is_contiguous()) << name;
   }
+}
+
+TEST(IoLoader, PtWithTokenizerAndHfFolderTokenizerAgree) {
+  LoadOptions o = tiny_options();
+  o.tokenizer_path = test::data_dir() + "/sam3-tiny/model/tiny-bpe.txt.gz";
+  LoadedModel pt = load_model(tiny_pt(), o);
+  EXPECT_EQ(pt.bpe_merges.size(), 400u);
+  // The HF folder's vocab.json + merges.txt are found on their own and hold the same merges.
+  LoadedModel hf = load_model(tiny_hf());
+  EXPECT_EQ(hf.bpe_merges, pt.bpe_merges);
 }
 
 TEST(IoLoader, ConfigFoundBesideCheckpoint) {
@@ -262,6 +259,17 @@ TEST(IoLoaderBad, LegacyPytorchFormat) {
   std::string msg = error_of([&] { load_model(p); });
   EXPECT_NE(msg.find(p), std::string::npos) << msg;
   EXPECT_NE(msg.find("legacy (pre-1.6) format"), std::string::npos) << msg;
+}
+
+TEST(IoLoaderBad, TokenizerThatIsNotAMergesList) {
+  TempDir dir;
+  std::string p = dir.file("tok.txt.gz");
+  std::ofstream(p, std::ios::binary) << "this is not a merges list\n\x01\x02\x03";
+  LoadOptions o = tiny_options();
+  o.tokenizer_path = p;
+  std::string msg = error_of([&] { load_model(tiny_pt(), o); });
+  EXPECT_NE(msg.find(p), std::string::npos) << msg;
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
 }
 
 TEST(IoLoaderBad, NotAModel) {

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "common/test-util.h"
+#include "common/temp-dir.h"
 #include "io/safetensors.h"
 #include "io/torch-checkpoint.h"
 
@@ -16,20 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() / ("sam3rt-test-pt-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(counter_++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
+using test::TempDir;
 
 void put16(std::string& s, uint16_t v) { s += char(v & 0xff), s += char(v >> 8); }
 void put32(std::string& s, uint32_t v) { put16(s, v & 0xffff), put16(s, v >> 16); }

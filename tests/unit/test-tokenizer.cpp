@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/test-util.h"
+#include "common/temp-dir.h"
 #include "text/bpe-merges.h"
 #include "text/clip-tokenizer.h"
 
@@ -73,20 +74,7 @@ TEST(ClipTokenizer, HuggingFaceFilesGiveTheSameIds) {
   EXPECT_EQ(load_bpe_merges(hf), load_bpe_merges(kTiny + "/model/tiny-bpe.txt.gz"));
 }
 
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() / ("sam3rt-tok-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
-  static inline int counter_ = 0;
-};
+using test::TempDir;
 
 void write_text(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
