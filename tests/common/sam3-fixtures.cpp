@@ -69,4 +69,38 @@ double expect_close(const std::string& name, const Tensor& ours, const Tensor& r
   return rel;
 }
 
+std::vector<BoxPrompt> case_boxes(const FixtureCase& c) {
+  std::vector<BoxPrompt> boxes;
+  for (const auto& b : c.meta.at("boxes")) {
+    const auto& v = b.at(0);
+    boxes.push_back({v.at(0).get<float>(), v.at(1).get<float>(), v.at(2).get<float>(), v.at(3).get<float>(),
+                     b.at(1).get<bool>()});
+  }
+  return boxes;
+}
+
+std::vector<std::string> backbone_tensor_names(const Sam3Config& cfg) {
+  std::vector<std::string> names = {"vit.patch_embed", "vit.ln_pre"};
+  for (int i = 0; i < cfg.vit_depth; ++i) names.push_back("vit.blocks." + std::to_string(i));
+  for (int i = 0; i < 3; ++i) {
+    names.push_back("backbone.fpn." + std::to_string(i));
+    names.push_back("backbone.pos." + std::to_string(i));
+  }
+  return names;
+}
+
+std::vector<std::string> grounding_tensor_names(const Sam3Config& cfg) {
+  std::vector<std::string> names = {"geometry_encoder.0", "geometry_encoder.1"};
+  for (int i = 0; i < cfg.encoder_layers; ++i) names.push_back("encoder.layers." + std::to_string(i));
+  for (int i = 0; i < cfg.decoder_layers; ++i) {
+    names.push_back("decoder.layers." + std::to_string(i) + ".0");
+    names.push_back("decoder.layers." + std::to_string(i) + ".1");
+  }
+  for (const char* n : {"raw.pred_logits", "raw.pred_boxes", "raw.pred_boxes_xyxy", "raw.presence_logit_dec",
+                        "raw.pred_masks", "raw.semantic_seg", "segmentation_head.pred_masks",
+                        "segmentation_head.semantic_seg"})
+    names.push_back(n);
+  return names;
+}
+
 }  // namespace sam3rt::test

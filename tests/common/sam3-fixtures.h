@@ -10,6 +10,7 @@
 
 #include "core/tensor.h"
 #include "io/model-file.h"
+#include "model/features.h"
 
 namespace sam3rt::test {
 
@@ -36,5 +37,12 @@ FixtureCase load_case(const std::string& name);
 // message names the tensor and gives the relative error and the max abs difference. Returns the
 // relative error (infinity on a shape mismatch) so callers can report the worst one.
 double expect_close(const std::string& name, const Tensor& ours, const Tensor& ref, double rel_tol);
+
+// The case's exemplar boxes ([[cx, cy, w, h], positive] in the json), in the order they were added.
+std::vector<BoxPrompt> case_boxes(const FixtureCase& c);
+// Fixture names of every tensor the backbone dumps (vit.*, backbone.fpn/pos.*) and of every
+// tensor the grounding stages dump (geometry_encoder.*, encoder/decoder layers, raw.*, ...).
+std::vector<std::string> backbone_tensor_names(const Sam3Config& cfg);
+std::vector<std::string> grounding_tensor_names(const Sam3Config& cfg);
 
 }  // namespace sam3rt::test

@@ -16,16 +16,6 @@ const Sam3ImageModel& tiny_image_model() {
   return model;
 }
 
-std::vector<BoxPrompt> case_boxes(const FixtureCase& c) {
-  std::vector<BoxPrompt> boxes;
-  for (const auto& b : c.meta.at("boxes")) {
-    const auto& v = b.at(0);
-    boxes.push_back({v.at(0).get<float>(), v.at(1).get<float>(), v.at(2).get<float>(), v.at(3).get<float>(),
-                     b.at(1).get<bool>()});
-  }
-  return boxes;
-}
-
 class EndToEndRaw : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(EndToEndRaw, MatchesReference) {

@@ -36,43 +36,13 @@ TextFeatures fixture_text(const FixtureCase& c) {
   return t;
 }
 
-// Boxes in the case json: [[cx, cy, w, h], positive] in the order they were added.
-std::vector<BoxPrompt> fixture_boxes(const FixtureCase& c) {
-  std::vector<BoxPrompt> boxes;
-  for (const auto& b : c.meta.at("boxes")) {
-    BoxPrompt p;
-    p.cx = b.at(0).at(0).get<float>();
-    p.cy = b.at(0).at(1).get<float>();
-    p.w = b.at(0).at(2).get<float>();
-    p.h = b.at(0).at(3).get<float>();
-    p.positive = b.at(1).get<bool>();
-    boxes.push_back(p);
-  }
-  return boxes;
-}
-
-// Every tensor the grounding stages produce, by fixture name.
-std::vector<std::string> grounding_tensor_names(const Sam3Config& cfg) {
-  std::vector<std::string> names = {"geometry_encoder.0", "geometry_encoder.1"};
-  for (int i = 0; i < cfg.encoder_layers; ++i) names.push_back("encoder.layers." + std::to_string(i));
-  for (int i = 0; i < cfg.decoder_layers; ++i) {
-    names.push_back("decoder.layers." + std::to_string(i) + ".0");
-    names.push_back("decoder.layers." + std::to_string(i) + ".1");
-  }
-  for (const char* n : {"raw.pred_logits", "raw.pred_boxes", "raw.pred_boxes_xyxy", "raw.presence_logit_dec",
-                        "raw.pred_masks", "raw.semantic_seg", "segmentation_head.pred_masks",
-                        "segmentation_head.semantic_seg"})
-    names.push_back(n);
-  return names;
-}
-
 class GroundingParity : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(GroundingParity, EveryIntermediateMatchesReference) {
   const FixtureCase c = load_case(GetParam());
   const Sam3Config& cfg = load_tiny_model()->config;
   TensorDump dump;
-  const GroundingOutput out = tiny_grounding().forward(fixture_backbone(c), fixture_text(c), fixture_boxes(c), {}, &dump);
+  const GroundingOutput out = tiny_grounding().forward(fixture_backbone(c), fixture_text(c), case_boxes(c), {}, &dump);
   for (const std::string& name : grounding_tensor_names(cfg)) {
     ASSERT_TRUE(c.tensors.count(name)) << "fixture " << c.name << " lacks " << name;
     ASSERT_TRUE(dump.count(name)) << "grounding did not dump " << name;
@@ -140,8 +110,8 @@ TEST(Grounding, ModelWithoutPointWeights) {
   }
   const GroundingHead head(cfg, w);
   const FixtureCase c = load_case("text_and_box");
-  const GroundingOutput a = head.forward(fixture_backbone(c), fixture_text(c), fixture_boxes(c));
-  const GroundingOutput b = tiny_grounding().forward(fixture_backbone(c), fixture_text(c), fixture_boxes(c));
+  const GroundingOutput a = head.forward(fixture_backbone(c), fixture_text(c), case_boxes(c));
+  const GroundingOutput b = tiny_grounding().forward(fixture_backbone(c), fixture_text(c), case_boxes(c));
   EXPECT_EQ(max_abs_diff(a.pred_masks, b.pred_masks), 0.0);
   try {
     head.forward(fixture_backbone(c), fixture_text(c), {}, {{0.5f, 0.5f, true}});

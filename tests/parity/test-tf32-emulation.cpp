@@ -57,40 +57,6 @@ class FixtureNumerics {
   ScopedNumerics numerics_;
 };
 
-std::vector<BoxPrompt> case_boxes(const FixtureCase& c) {
-  std::vector<BoxPrompt> boxes;
-  for (const auto& b : c.meta.at("boxes")) {
-    const auto& v = b.at(0);
-    boxes.push_back({v.at(0).get<float>(), v.at(1).get<float>(), v.at(2).get<float>(), v.at(3).get<float>(),
-                     b.at(1).get<bool>()});
-  }
-  return boxes;
-}
-
-std::vector<std::string> backbone_names(const Sam3Config& cfg) {
-  std::vector<std::string> names = {"vit.patch_embed", "vit.ln_pre"};
-  for (int i = 0; i < cfg.vit_depth; ++i) names.push_back("vit.blocks." + std::to_string(i));
-  for (int i = 0; i < 3; ++i) {
-    names.push_back("backbone.fpn." + std::to_string(i));
-    names.push_back("backbone.pos." + std::to_string(i));
-  }
-  return names;
-}
-
-std::vector<std::string> grounding_names(const Sam3Config& cfg) {
-  std::vector<std::string> names = {"geometry_encoder.0", "geometry_encoder.1"};
-  for (int i = 0; i < cfg.encoder_layers; ++i) names.push_back("encoder.layers." + std::to_string(i));
-  for (int i = 0; i < cfg.decoder_layers; ++i) {
-    names.push_back("decoder.layers." + std::to_string(i) + ".0");
-    names.push_back("decoder.layers." + std::to_string(i) + ".1");
-  }
-  for (const char* n : {"raw.pred_logits", "raw.pred_boxes", "raw.pred_boxes_xyxy", "raw.presence_logit_dec",
-                        "raw.pred_masks", "raw.semantic_seg", "segmentation_head.pred_masks",
-                        "segmentation_head.semantic_seg"})
-    names.push_back(n);
-  return names;
-}
-
 // Tensors held to the f32 bar in the emulated mode. The others are downstream of TF32 "rounding
 // flips": an operand that sits within ~1e-7 of a TF32 rounding boundary rounds one way here and
 // the other way on the GPU (the two differ in summation order, 1e-7 relative), which moves
@@ -127,7 +93,7 @@ TEST_P(Tf32Emulation, BackboneMatchesReference) {
   FixtureNumerics numerics;
   TensorDump dump;
   backbone.forward(c.get("input.pixels"), &dump);
-  compare_all("backbone", c, dump, backbone_names(model().config));
+  compare_all("backbone", c, dump, backbone_tensor_names(model().config));
 }
 
 TEST_P(Tf32Emulation, TextEncoderMatchesReference) {
@@ -155,7 +121,7 @@ TEST_P(Tf32Emulation, GroundingMatchesReference) {
   FixtureNumerics numerics;
   TensorDump dump;
   head.forward(image, text, case_boxes(c), {}, &dump);
-  compare_all("grounding", c, dump, grounding_names(model().config));
+  compare_all("grounding", c, dump, grounding_tensor_names(model().config));
 }
 
 // The whole chain from the case's pixels and token ids.
@@ -168,10 +134,10 @@ TEST_P(Tf32Emulation, EndToEndMatchesReference) {
   const BackboneFeatures image = image_model.encode_image(c.get("input.pixels"), &dump);
   const TextFeatures text = image_model.encode_text(c.get("input.token_ids"), &dump);
   image_model.ground(image, text, case_boxes(c), &dump);
-  std::vector<std::string> names = backbone_names(model().config);
+  std::vector<std::string> names = backbone_tensor_names(model().config);
   names.push_back("text.language_features");
   names.push_back("text.language_mask");
-  for (const std::string& n : grounding_names(model().config)) names.push_back(n);
+  for (const std::string& n : grounding_tensor_names(model().config)) names.push_back(n);
   compare_all("e2e", c, dump, names);
 }
 
