@@ -157,13 +157,17 @@ Result ImageSession::predict(const Prompt& prompt) {
     dump_["out.scores"] = Tensor::from_vector({q_count}, scores);
     Tensor boxes_xyxy = Tensor::zeros({q_count, 4});
     Tensor masks = Tensor::zeros({q_count, 1, image_.height, image_.width}, DType::kU8);
+    Tensor probs = Tensor::zeros({q_count, 1, image_.height, image_.width}, DType::kF16);
     for (int64_t q = 0; q < q_count; ++q) {
       Instance inst = decode_query(out, static_cast<int>(q), scores[q], image_.width, image_.height);
       for (int k = 0; k < 4; ++k) boxes_xyxy.data<float>()[q * 4 + k] = inst.box_xyxy[k];
       masks.select(0, q).select(0, 0).copy_(inst.mask);
+      probs.select(0, q).select(0, 0).copy_(
+          mask_probabilities(out.pred_masks.select(0, 0).select(0, q), image_.width, image_.height).to(DType::kF16));
     }
     dump_["out.boxes_xyxy"] = boxes_xyxy;
     dump_["out.masks"] = masks;
+    dump_["out.mask_probs_f16"] = probs;
   }
   return result;
 }

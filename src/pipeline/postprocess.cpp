@@ -41,6 +41,15 @@ Tensor upsample_mask(const Tensor& mask_logits, int width, int height) {
   return mask;
 }
 
+// ref: sam3/model/sam3_image_processor.py Sam3Processor._forward_grounding (masks_logits)
+Tensor mask_probabilities(const Tensor& mask_logits, int width, int height) {
+  // mask_logits: [h, w] → [height, width]
+  SAM3RT_CHECK(mask_logits.dim() == 2, kInvalidArgument, "mask_probabilities: expected [h, w] logits, got ",
+               mask_logits.shape().str());
+  return ops::sigmoid(ops::interpolate_bilinear(mask_logits.unsqueeze(0).unsqueeze(0), height, width))
+      .reshape({height, width});
+}
+
 // ref: sam3/model/sam3_image_processor.py Sam3Processor._forward_grounding (boxes, masks)
 Instance decode_query(const GroundingOutput& out, int q, float score, int width, int height) {
   // out.pred_boxes: [1, Q, 4] cxcywh, out.pred_masks: [1, Q, h, w]

@@ -38,4 +38,8 @@ Instance decode_query(const GroundingOutput& out, int q, float score, int width,
 // bilinearly resized logit is > 0.
 Tensor upsample_mask(const Tensor& mask_logits, int width, int height);
 
+// One query's mask probabilities as the reference's processor keeps them: σ of the bilinearly
+// resized logits, f32 [height, width] (upsample_mask thresholds the same resized logits at 0).
+Tensor mask_probabilities(const Tensor& mask_logits, int width, int height);
+
 }  // namespace sam3rt::pipeline

@@ -15,6 +15,7 @@
 namespace sam3rt::test {
 
 std::string tiny_dir() { return data_dir() + "/sam3-tiny"; }
+std::string tiny_fp32_dir() { return data_dir() + "/sam3-tiny-fp32"; }
 
 std::shared_ptr<const LoadedModel> load_tiny_model() {
   static std::mutex mutex;
@@ -44,14 +45,15 @@ const Tensor& FixtureCase::get(const std::string& tensor) const {
   return it->second;
 }
 
-FixtureCase load_case(const std::string& name) {
+FixtureCase load_case(const std::string& name, Reference reference) {
   FixtureCase c;
   c.name = name;
   const std::string base = tiny_dir() + "/cases/" + name;
   std::ifstream f(base + ".json");
   SAM3RT_CHECK(f.good(), kIo, "cannot open fixture case '", base, ".json'");
   c.meta = nlohmann::json::parse(f);
-  c.tensors = load_safetensors(base + ".safetensors");
+  const std::string tensors_dir = reference == Reference::kFp32 ? tiny_fp32_dir() : tiny_dir();
+  c.tensors = load_safetensors(tensors_dir + "/cases/" + name + ".safetensors");
   return c;
 }
 

@@ -14,7 +14,8 @@
 
 namespace sam3rt::test {
 
-std::string tiny_dir();  // tests/data/sam3-tiny
+std::string tiny_dir();       // tests/data/sam3-tiny
+std::string tiny_fp32_dir();  // tests/data/sam3-tiny-fp32
 
 // model/sam3-tiny.pt with sam3-tiny.config.json and tiny-bpe.txt.gz; loaded once per process.
 std::shared_ptr<const LoadedModel> load_tiny_model();
@@ -31,7 +32,14 @@ struct FixtureCase {
   const Tensor& get(const std::string& tensor) const;
 };
 
-FixtureCase load_case(const std::string& name);
+// Which reference tensors a case is compared with. kFp32 (the default): the official
+// implementation run in float32 with TF32 off (tests/data/sam3-tiny-fp32, made by
+// tools/fixtures/regenerate-sam3-tiny.py). kSharedTf32: the shared fixtures as delivered, which were
+// computed with TF32 matrix products (see parity/reference-precision.h). Both share the case's
+// json, images and model.
+enum class Reference { kFp32, kSharedTf32 };
+
+FixtureCase load_case(const std::string& name, Reference reference = Reference::kFp32);
 
 // Records a gtest failure (not fatal) unless shapes match and ‖ours − ref‖/‖ref‖ ≤ rel_tol; the
 // message names the tensor and gives the relative error and the max abs difference. Returns the

@@ -88,7 +88,7 @@ void compare_all(const std::string& stage, const FixtureCase& c, const TensorDum
 class Tf32Emulation : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Tf32Emulation, BackboneMatchesReference) {
-  const FixtureCase c = load_case(GetParam());
+  const FixtureCase c = load_case(GetParam(), Reference::kSharedTf32);
   static const VisionBackbone backbone(model().config, model().weights);
   FixtureNumerics numerics;
   TensorDump dump;
@@ -97,7 +97,7 @@ TEST_P(Tf32Emulation, BackboneMatchesReference) {
 }
 
 TEST_P(Tf32Emulation, TextEncoderMatchesReference) {
-  const FixtureCase c = load_case(GetParam());
+  const FixtureCase c = load_case(GetParam(), Reference::kSharedTf32);
   if (!c.has("input.token_ids")) GTEST_SKIP() << "case " << c.name << " has no input.token_ids";
   static const TextEncoder encoder(model().config, model().weights);
   FixtureNumerics numerics;
@@ -108,7 +108,7 @@ TEST_P(Tf32Emulation, TextEncoderMatchesReference) {
 
 // From the fixture's own backbone.* and text.* tensors.
 TEST_P(Tf32Emulation, GroundingMatchesReference) {
-  const FixtureCase c = load_case(GetParam());
+  const FixtureCase c = load_case(GetParam(), Reference::kSharedTf32);
   static const GroundingHead head(model().config, model().weights);
   BackboneFeatures image;
   for (int i = 0; i < 3; ++i) {
@@ -126,7 +126,7 @@ TEST_P(Tf32Emulation, GroundingMatchesReference) {
 
 // The whole chain from the case's pixels and token ids.
 TEST_P(Tf32Emulation, EndToEndMatchesReference) {
-  const FixtureCase c = load_case(GetParam());
+  const FixtureCase c = load_case(GetParam(), Reference::kSharedTf32);
   if (!c.has("input.token_ids")) GTEST_SKIP() << "case " << c.name << " has no input.token_ids";
   static const Sam3ImageModel image_model(load_tiny_model());
   FixtureNumerics numerics;
@@ -148,7 +148,7 @@ TEST(Tf32Emulation, EmulationClosesTheGapOnTheNeckAndText) {
   static const TextEncoder encoder(model().config, model().weights);
   double worst_exact = 0, worst_emulated = 0;
   for (const std::string& name : case_names()) {
-    const FixtureCase c = load_case(name);
+    const FixtureCase c = load_case(name, Reference::kSharedTf32);
     for (bool emulate : {false, true}) {
       std::optional<FixtureNumerics> numerics;
       if (emulate) numerics.emplace();
