@@ -96,6 +96,21 @@ typedef void (*sam3rt_log_callback)(sam3rt_log_level level, const char* message,
  * default). The callback may be called from any thread that calls into the library. */
 SAM3RT_API void sam3rt_set_log_callback(sam3rt_log_callback callback, void* user_data);
 
+/* ---- profiling ---------------------------------------------------------------------------- */
+
+/* Per-op wall time (off by default; process-wide). While on, every op adds its elapsed time to a
+ * table (an op called inside another op is counted once, in the outer one). */
+typedef struct sam3rt_op_profile_row {
+  const char* op; /* static string, e.g. "linear", "attention", "copy (layout/dtype)" */
+  int64_t calls;
+  double ms;
+} sam3rt_op_profile_row;
+
+SAM3RT_API void sam3rt_set_op_profiling(int on);
+/* Copies up to `capacity` rows, most time first; returns how many rows there are. */
+SAM3RT_API size_t sam3rt_op_profile(sam3rt_op_profile_row* rows, size_t capacity);
+SAM3RT_API void sam3rt_op_profile_reset(void);
+
 /* ---- devices ----------------------------------------------------------------------------- */
 
 typedef struct sam3rt_device_info {

@@ -64,6 +64,14 @@ inline std::string choose_device(const std::string& spec) {
   return id;
 }
 
+// Per-op wall time, process-wide (sam3rt_set_op_profiling): turn on, run, read the rows.
+inline void profile_ops(bool on) { sam3rt_set_op_profiling(on ? 1 : 0); }
+inline std::vector<sam3rt_op_profile_row> op_timings() {
+  std::vector<sam3rt_op_profile_row> rows(sam3rt_op_profile(nullptr, 0));
+  rows.resize(sam3rt_op_profile(rows.data(), rows.size()));
+  return rows;
+}
+
 struct ModelOptions {
   std::string device = "auto";
   std::string config_path;     // for a bare sam3.pt (empty = released SAM 3)

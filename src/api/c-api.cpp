@@ -6,6 +6,7 @@
 #include "api/api-internal.h"
 #include "backend/backend.h"
 #include "core/log.h"
+#include "core/profiler.h"
 
 #ifndef SAM3RT_VERSION
 #define SAM3RT_VERSION "unknown"
@@ -86,6 +87,17 @@ void sam3rt_set_log_callback(sam3rt_log_callback callback, void* user_data) {
   api::g_log_user = user_data;
   set_log_callback(callback ? api::forward_log : nullptr, nullptr);
 }
+
+void sam3rt_set_op_profiling(int on) { set_op_profiling(on != 0); }
+
+size_t sam3rt_op_profile(sam3rt_op_profile_row* rows, size_t capacity) {
+  const std::vector<OpProfileRow> table = op_profile();
+  for (size_t i = 0; i < table.size() && rows != nullptr && i < capacity; ++i)
+    rows[i] = {table[i].op, table[i].calls, table[i].ms};
+  return table.size();
+}
+
+void sam3rt_op_profile_reset(void) { reset_op_profile(); }
 
 sam3rt_status sam3rt_list_devices(sam3rt_device_info* devices, size_t capacity, size_t* count) {
   return api::guarded([&] {

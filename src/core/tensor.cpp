@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/allocator.h"
+#include "core/profiler.h"
 
 namespace sam3rt {
 
@@ -452,6 +453,7 @@ void copy_typed(const Tensor& src, Tensor& dst) {
 }  // namespace
 
 void Tensor::copy_(const Tensor& src) {
+  const OpScope profile_scope("copy (layout/dtype)");
   SAM3RT_CHECK(src.shape() == shape_, kInvalidArgument, "copy_: shape ", src.shape().str(), " into ", shape_.str());
   SAM3RT_CHECK(device().is_cpu() && src.device().is_cpu(), kUnsupported,
                "copy_ between devices must go through Tensor::to(Device)");

@@ -9,6 +9,7 @@ using namespace detail;
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_padding_mask,
                  const Tensor& bias, float scale) {
   static constexpr const char* kOp = "attention";
+  const OpScope profile_scope(kOp);
   check_dim(kOp, "q", q, 4);
   check_dim(kOp, "k", k, 4);
   check_dim(kOp, "v", v, 4);

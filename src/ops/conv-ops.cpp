@@ -9,6 +9,7 @@ using namespace detail;
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int stride_h, int stride_w, int pad_h, int pad_w,
               int groups) {
   static constexpr const char* kOp = "conv2d";
+  const OpScope profile_scope(kOp);
   check_dim(kOp, "x", x, 4);
   check_dim(kOp, "w", w, 4);
   check_float(kOp, "x", x);
@@ -28,6 +29,7 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int stride_h, i
 
 Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, int stride_h, int stride_w) {
   static constexpr const char* kOp = "conv_transpose2d";
+  const OpScope profile_scope(kOp);
   check_dim(kOp, "x", x, 4);
   check_dim(kOp, "w", w, 4);
   check_float(kOp, "x", x);
@@ -44,6 +46,7 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, int s
 
 Tensor max_pool2d(const Tensor& x, int kernel, int stride) {
   static constexpr const char* kOp = "max_pool2d";
+  const OpScope profile_scope(kOp);
   check_dim(kOp, "x", x, 4);
   check_float(kOp, "x", x);
   SAM3RT_CHECK(kernel > 0 && stride > 0 && x.size(2) >= kernel && x.size(3) >= kernel, kInvalidArgument,

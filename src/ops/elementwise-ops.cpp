@@ -8,6 +8,7 @@ using namespace detail;
 namespace {
 
 Tensor unary_op(const char* op, cpu::UnaryOp kind, const Tensor& x, float p0 = 0.f, float p1 = 0.f) {
+  const OpScope profile_scope(op);
   check_defined(op, "x", x);
   check_float(op, "x", x);
   const Device dev = common_device(op, {&x});
@@ -16,6 +17,7 @@ Tensor unary_op(const char* op, cpu::UnaryOp kind, const Tensor& x, float p0 = 0
 }
 
 Tensor binary_op(const char* op, cpu::BinaryOp kind, const Tensor& a, const Tensor& b) {
+  const OpScope profile_scope(op);
   check_defined(op, "a", a);
   check_defined(op, "b", b);
   check_float(op, "a", a);
@@ -47,6 +49,7 @@ Tensor div(const Tensor& a, const Tensor& b) { return binary_op("div", cpu::Bina
 
 void add_(Tensor& a, const Tensor& b) {
   static constexpr const char* kOp = "add_";
+  const OpScope profile_scope(kOp);
   check_defined(kOp, "a", a);
   check_defined(kOp, "b", b);
   SAM3RT_CHECK(a.dtype() == DType::kF32 && a.is_contiguous(), kInvalidArgument,
@@ -61,6 +64,7 @@ void add_(Tensor& a, const Tensor& b) {
 
 Tensor softmax(const Tensor& x, int dim) {
   static constexpr const char* kOp = "softmax";
+  const OpScope profile_scope(kOp);
   check_defined(kOp, "x", x);
   check_float(kOp, "x", x);
   SAM3RT_CHECK(x.dim() >= 1 && dim >= -x.dim() && dim < x.dim(), kInvalidArgument, "[softmax] dim ", dim,

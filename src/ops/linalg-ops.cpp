@@ -8,6 +8,7 @@ using namespace detail;
 
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   static constexpr const char* kOp = "linear";
+  const OpScope profile_scope(kOp);
   check_defined(kOp, "x", x);
   check_dim(kOp, "w", w, 2);
   check_float(kOp, "x", x);
@@ -22,6 +23,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
   static constexpr const char* kOp = "matmul";
+  const OpScope profile_scope(kOp);
   check_defined(kOp, "a", a);
   check_defined(kOp, "b", b);
   check_float(kOp, "a", a);

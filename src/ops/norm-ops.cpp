@@ -8,6 +8,7 @@ using namespace detail;
 
 Tensor layer_norm(const Tensor& x, const Tensor& w, const Tensor& b, float eps) {
   static constexpr const char* kOp = "layer_norm";
+  const OpScope profile_scope(kOp);
   check_defined(kOp, "x", x);
   check_float(kOp, "x", x);
   SAM3RT_CHECK(x.dim() >= 1 && x.size(-1) > 0, kInvalidArgument, "[layer_norm] x ", x.str(),
@@ -21,6 +22,7 @@ Tensor layer_norm(const Tensor& x, const Tensor& w, const Tensor& b, float eps) 
 
 Tensor group_norm(const Tensor& x, int groups, const Tensor& w, const Tensor& b, float eps) {
   static constexpr const char* kOp = "group_norm";
+  const OpScope profile_scope(kOp);
   check_defined(kOp, "x", x);
   check_float(kOp, "x", x);
   SAM3RT_CHECK(x.dim() >= 2 && groups > 0 && x.size(1) % groups == 0, kInvalidArgument, "[group_norm] x ", x.str(),

@@ -5,6 +5,7 @@
 #include <initializer_list>
 
 #include "core/error.h"
+#include "core/profiler.h"
 #include "core/tensor.h"
 
 namespace sam3rt::ops::detail {

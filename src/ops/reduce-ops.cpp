@@ -8,6 +8,7 @@ using namespace detail;
 
 Tensor masked_mean(const Tensor& x, const Tensor& padding_mask) {
   static constexpr const char* kOp = "masked_mean";
+  const OpScope profile_scope(kOp);
   check_dim(kOp, "x", x, 3);
   check_float(kOp, "x", x);
   check_dim(kOp, "padding_mask", padding_mask, 2);
@@ -22,6 +23,7 @@ Tensor masked_mean(const Tensor& x, const Tensor& padding_mask) {
 
 Tensor concat(const std::vector<Tensor>& xs, int dim) {
   static constexpr const char* kOp = "concat";
+  const OpScope profile_scope(kOp);
   SAM3RT_CHECK(!xs.empty(), kInvalidArgument, "[concat] needs at least one tensor");
   for (const Tensor& t : xs) check_defined(kOp, "input", t);
   const Tensor& first = xs[0];
@@ -62,6 +64,7 @@ std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, in
 
 Tensor embedding(const Tensor& weight, const Tensor& ids) {
   static constexpr const char* kOp = "embedding";
+  const OpScope profile_scope(kOp);
   check_dim(kOp, "weight", weight, 2);
   check_float(kOp, "weight", weight);
   check_defined(kOp, "ids", ids);

@@ -19,6 +19,7 @@ void check_resize(const char* op, const Tensor& x, int oh, int ow) {
 
 Tensor interpolate_nearest(const Tensor& x, int oh, int ow) {
   static constexpr const char* kOp = "interpolate_nearest";
+  const OpScope profile_scope(kOp);
   check_resize(kOp, x, oh, ow);
   const Device dev = common_device(kOp, {&x});
   if (dev.is_cpu()) return cpu::ref::interpolate_nearest(as_f32(x), oh, ow);
@@ -27,6 +28,7 @@ Tensor interpolate_nearest(const Tensor& x, int oh, int ow) {
 
 Tensor interpolate_bilinear(const Tensor& x, int oh, int ow) {
   static constexpr const char* kOp = "interpolate_bilinear";
+  const OpScope profile_scope(kOp);
   check_resize(kOp, x, oh, ow);
   const Device dev = common_device(kOp, {&x});
   if (dev.is_cpu()) return cpu::interpolate_bilinear(as_f32(x), oh, ow);
@@ -36,6 +38,7 @@ Tensor interpolate_bilinear(const Tensor& x, int oh, int ow) {
 Tensor roi_align(const Tensor& x, const Tensor& boxes, int out_h, int out_w, float spatial_scale, int sampling_ratio,
                  bool aligned) {
   static constexpr const char* kOp = "roi_align";
+  const OpScope profile_scope(kOp);
   check_dim(kOp, "x", x, 4);
   check_dim(kOp, "boxes", boxes, 2);
   check_float(kOp, "x", x);
@@ -57,6 +60,7 @@ Tensor roi_align(const Tensor& x, const Tensor& boxes, int out_h, int out_w, flo
 
 Tensor grid_sample(const Tensor& x, const Tensor& grid) {
   static constexpr const char* kOp = "grid_sample";
+  const OpScope profile_scope(kOp);
   check_dim(kOp, "x", x, 4);
   check_dim(kOp, "grid", grid, 4);
   check_float(kOp, "x", x);

@@ -1,11 +1,13 @@
 // Dispatch of ops::resize_bilinear_antialias_u8 (declared in ops/ops.h).
 #include "backend/cpu/resize-antialias.h"
+#include "core/profiler.h"
 #include "ops/ops.h"
 
 namespace sam3rt::ops {
 
 // image: u8 [C, H, W] → u8 [C, oh, ow]
 Tensor resize_bilinear_antialias_u8(const Tensor& image, int oh, int ow) {
+  const OpScope profile_scope("resize_bilinear_antialias_u8");
   SAM3RT_CHECK(image.defined() && image.dtype() == DType::kU8 && image.dim() == 3, kInvalidArgument,
                "resize_bilinear_antialias_u8: expected a u8 [C, H, W] image, got ",
                image.defined() ? image.str() : std::string("an undefined tensor"));

@@ -15,6 +15,7 @@ Tensor axial_rope_table(int dim, int end_x, int end_y, float theta, float scale)
 
 Tensor apply_rope(const Tensor& x, const Tensor& table) {
   static constexpr const char* kOp = "apply_rope";
+  const OpScope profile_scope(kOp);
   check_dim(kOp, "x", x, 4);
   check_dim(kOp, "table", table, 3);
   check_float(kOp, "x", x);

@@ -368,3 +368,11 @@ TEST(CliSegment, InterruptedRunLeavesNoHalfWrittenFiles) {
     }
   }
 }
+
+TEST(CliSegment, ProfilePrintsTheOpTable) {
+  CliRun r = segment(model_args() + " --image " + image("scene_96x64.png") + " --text cat --profile --json -");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("op profile (wall time"), std::string::npos) << r.output;
+  for (const char* op : {"linear", "attention", "conv2d", "layer_norm", "(outside ops)"})
+    EXPECT_NE(r.output.find(std::string("  ") + op + " "), std::string::npos) << op << "\n" << r.output;
+}

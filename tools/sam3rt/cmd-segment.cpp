@@ -35,6 +35,7 @@ struct SegmentOptions {
   std::string config;
   std::string tokenizer;
   bool quiet = false;
+  bool profile = false;
   bool exif = false;
 };
 
@@ -110,6 +111,20 @@ void print_summary(const ImageRun& run) {
   }
 }
 
+// The --profile table: ops by wall time, and what ran outside any op (I/O, preprocessing glue).
+void print_op_profile(double total_ms) {
+  const std::vector<sam3rt_op_profile_row> rows = op_timings();
+  double in_ops = 0;
+  for (const auto& r : rows) in_ops += r.ms;
+  std::fprintf(stderr, "op profile (wall time, %.1f ms in ops of %.1f ms total):\n", in_ops, total_ms);
+  std::fprintf(stderr, "  %-28s %8s %11s %7s\n", "op", "calls", "ms", "share");
+  for (const auto& r : rows)
+    std::fprintf(stderr, "  %-28s %8lld %11.1f %6.1f%%\n", r.op, static_cast<long long>(r.calls), r.ms,
+                 total_ms > 0 ? 100.0 * r.ms / total_ms : 0.0);
+  std::fprintf(stderr, "  %-28s %8s %11.1f %6.1f%%\n", "(outside ops)", "", total_ms - in_ops,
+               total_ms > 0 ? 100.0 * (total_ms - in_ops) / total_ms : 0.0);
+}
+
 int run_segment(const SegmentOptions& o) {
   // --- everything that can be checked without the model, checked first --------------------
   if (!std::isfinite(o.threshold) || o.threshold < 0.f || o.threshold > 1.f)
@@ -141,6 +156,7 @@ int run_segment(const SegmentOptions& o) {
 
   const bool progress = !o.quiet && ::isatty(2);
   std::map<std::string, double> timings;
+  if (o.profile) profile_ops(true);
   auto t_total = Clock::now();
   try {
     ModelOptions mo;
@@ -220,6 +236,7 @@ int run_segment(const SegmentOptions& o) {
       for (const auto& [stage, ms] : timings) std::fprintf(stderr, " %s %.1f", stage.c_str(), ms);
       std::fprintf(stderr, "\n");
     }
+    if (o.profile) print_op_profile(timings["total"]);
     if (!o.quiet && !o.out_dir.empty())
       std::fprintf(stderr, "wrote masks, overlays and result.json to %s\n", o.out_dir.c_str());
   } catch (const ApiError& e) {
@@ -257,6 +274,7 @@ CommandRegistrar reg(
       cmd.add_option("--tokenizer", o->tokenizer,
                      "CLIP BPE merges for a bare .pt (bpe_simple_vocab_16e6.txt.gz)");
       cmd.add_flag("--quiet,-q", o->quiet, "No progress or device messages on stderr");
+      cmd.add_flag("--profile", o->profile, "Print the wall time spent in each op on stderr at the end");
       cmd.add_flag("--exif", o->exif, "Rotate JPEGs by their EXIF orientation (the reference does not)");
       cmd.footer(
           "Without --out or --json a summary is printed. Exit codes: 0 success, 2 usage error, 1 runtime "
