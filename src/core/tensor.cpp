@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cstring>
 #include <sstream>
+#include <type_traits>
 
 #include "core/allocator.h"
 #include "core/profiler.h"
+#include "core/thread-pool.h"
 
 namespace sam3rt {
 
@@ -437,11 +439,54 @@ Tensor Tensor::flatten(int start_dim, int end_dim) const {
 
 // --- copies ----------------------------------------------------------------------------------
 namespace {
+// Same-type copy of a strided tensor into a contiguous buffer: rows of the last dimension,
+// spread over the thread pool (layout changes of activations are tens of MB at released size).
+template <class T>
+void copy_rows_parallel(const T* s, const Shape& shape, const Shape& strides, T* d) {
+  const int nd = shape.size();
+  const int64_t inner = shape[nd - 1], inner_stride = strides[nd - 1];
+  const int64_t rows = shape.numel() / std::max<int64_t>(inner, 1);
+  if (inner == 0 || rows == 0) return;
+  parallel_for(rows, std::max<int64_t>(1, 32768 / inner), [&](int64_t r0, int64_t r1) {
+    int64_t idx[kMaxDims] = {};
+    int64_t off = 0;
+    int64_t below = 1;  // rows per step of dimension `dim`
+    for (int dim = nd - 2; dim >= 0; --dim) {  // multi-index of row r0
+      idx[dim] = (r0 / below) % shape[dim];
+      off += idx[dim] * strides[dim];
+      below *= shape[dim];
+    }
+    for (int64_t r = r0; r < r1; ++r) {
+      T* dr = d + r * inner;
+      const T* sr = s + off;
+      if (inner_stride == 1) {
+        std::memcpy(dr, sr, static_cast<size_t>(inner) * sizeof(T));
+      } else {
+        for (int64_t j = 0; j < inner; ++j) dr[j] = sr[j * inner_stride];
+      }
+      for (int dim = nd - 2; dim >= 0; --dim) {
+        if (++idx[dim] < shape[dim]) {
+          off += strides[dim];
+          break;
+        }
+        off -= (shape[dim] - 1) * strides[dim];
+        idx[dim] = 0;
+      }
+    }
+  });
+}
+
 template <class Dst, class Src>
 void copy_typed(const Tensor& src, Tensor& dst) {
   // dst is contiguous or arbitrary; walk both with their own strides.
   const Src* s = static_cast<const Src*>(src.raw_data());
   Dst* d = static_cast<Dst*>(dst.raw_data());
+  if constexpr (std::is_same_v<Src, Dst>) {
+    if (dst.is_contiguous() && src.dim() > 0) {
+      copy_rows_parallel(s, src.shape(), src.strides(), d);
+      return;
+    }
+  }
   if (dst.is_contiguous()) {
     for_each_offset(src.shape(), src.strides(), [&](int64_t so, int64_t lin) { d[lin] = static_cast<Dst>(s[so]); });
     return;

@@ -161,6 +161,8 @@ TEST(OpsOpt, ApplyRope) {
   expect_close(ops::apply_rope(x, table), cpu::ref::apply_rope(x, table));
   Tensor xp = random_tensor({2, 37, 3, 16}, 181).permute({0, 2, 1, 3});
   expect_close(ops::apply_rope(xp, table), cpu::ref::apply_rope(xp, table));
+  Tensor xt = random_tensor({2, 3, 16, 37}, 182).transpose(2, 3);  // strided last dimension
+  expect_close(ops::apply_rope(xt, table), cpu::ref::apply_rope(xt, table));
 }
 
 TEST(OpsOpt, InterpolateBilinear) {

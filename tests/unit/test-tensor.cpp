@@ -69,3 +69,33 @@ TEST(Tensor, DtypeConversionRoundTrip) {
   Tensor b = t.transpose(0, 1).to(DType::kBF16).to(DType::kF32);
   EXPECT_LT(test::rel_error(b, t.transpose(0, 1)), 1e-2);
 }
+
+// Large strided copies go row by row over the thread pool: every layout must land exactly where
+// item_at says, whatever row a worker starts at (sizes chosen so rows split across workers).
+TEST(Tensor, ParallelStridedCopyMatchesElementwise) {
+  Tensor t = test::random_tensor({6, 37, 5, 64}, 3);
+  const std::vector<Tensor> views = {
+      t.permute({0, 2, 1, 3}),                          // heads out of [B, L, H, D]: rows contiguous
+      t.permute({3, 1, 0, 2}),                          // last dimension strided
+      t.slice(1, 3, 37, 2).slice(3, 1, 64, 3),          // stepped slices
+      t.select(2, 4).unsqueeze(1).expand({6, 7, 37, 64}),  // stride-0 broadcast dimension
+      t.transpose(0, 3).reshape({64, 37 * 5 * 6}).transpose(0, 1),
+  };
+  for (size_t v = 0; v < views.size(); ++v) {
+    const Tensor& view = views[v];
+    const Tensor c = view.contiguous();
+    ASSERT_TRUE(c.is_contiguous());
+    const std::vector<float> got = c.to_vector();
+    // Element-wise expectation through item_at on every index.
+    std::vector<int64_t> idx(view.dim(), 0);
+    int64_t bad = 0;
+    for (int64_t lin = 0; lin < view.numel(); ++lin) {
+      if (got[lin] != view.item_at(idx)) ++bad;
+      for (int d = view.dim() - 1; d >= 0; --d) {
+        if (++idx[d] < view.size(d)) break;
+        idx[d] = 0;
+      }
+    }
+    EXPECT_EQ(bad, 0) << "view " << v << " " << view.str();
+  }
+}

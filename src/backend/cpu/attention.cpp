@@ -23,10 +23,18 @@
 namespace sam3rt::cpu {
 namespace {
 
-// Block sizes measured on the dev box (Zen 4, OpenBLAS): 128×512 beat 64×256 by ~25%; the
-// score tile (256 KiB) plus the output tile stay in L2.
-constexpr int64_t kBlockQ = 128;
+// Block sizes: on the device's 16-core Xeon, 256 queries × 512 keys ran global attention (16 ×
+// 5184² × 64) at 1.04 TFLOP/s against 0.81 for 128 × 512 (bench_attention; 64 × 512, 128 × 256,
+// 128 × 1024 and 256 × 256 were slower); the 512 KiB score tile stays in L2. The query block is
+// evened out over the sequence (576 window tokens → 3 blocks of 192, not 256 + 256 + 64).
+constexpr int64_t kTargetBlockQ = 256;
 constexpr int64_t kBlockK = 512;
+
+int64_t query_block(int64_t Lq) {
+  const int64_t blocks = (Lq + kTargetBlockQ - 1) / kTargetBlockQ;
+  const int64_t even = (Lq + blocks - 1) / blocks;
+  return std::min(kTargetBlockQ, (even + 15) / 16 * 16);
+}
 
 // BLAS needs unit stride along the head dimension and a row stride of at least one row
 // (an expanded, stride-0 sequence dimension would not qualify): copy only then.
@@ -65,7 +73,8 @@ Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, con
   float* yp = y.data<float>();
   // Row strides; a size-1 row dimension may carry any stride, BLAS needs ld ≥ row length.
   const int64_t ldq = Lq > 1 ? q.stride(2) : D, ldk = Lk > 1 ? k.stride(2) : D, ldv = Lk > 1 ? v.stride(2) : Dv;
-  const int64_t n_qblocks = (Lq + kBlockQ - 1) / kBlockQ;
+  const int64_t block_q = query_block(Lq);
+  const int64_t n_qblocks = (Lq + block_q - 1) / block_q;
   const int64_t n_kblocks = (Lk + kBlockK - 1) / kBlockK;
   const float neg_inf = -std::numeric_limits<float>::infinity();
 
@@ -81,20 +90,20 @@ Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, con
   SingleThreadedBlas single_threaded_blas;
   parallel_for(B * H * n_qblocks, 1, [&](int64_t t0, int64_t t1) {
     // Per-task scratch from the caching allocator (fresh malloc'd pages would fault every call).
-    Tensor scratch = Tensor::empty({kBlockQ * kBlockK + kBlockQ * Dv + 2 * kBlockQ});
+    Tensor scratch = Tensor::empty({block_q * kBlockK + block_q * Dv + 2 * block_q});
     float* const s = scratch.data<float>();
-    float* const acc = s + kBlockQ * kBlockK;
-    float* const row_max = acc + kBlockQ * Dv;
-    float* const row_sum = row_max + kBlockQ;
+    float* const acc = s + block_q * kBlockK;
+    float* const row_max = acc + block_q * Dv;
+    float* const row_sum = row_max + block_q;
     for (int64_t task = t0; task < t1; ++task) {
       const int64_t qb = task % n_qblocks, bh = task / n_qblocks, b = bh / H, h = bh % H;
-      const int64_t i0 = qb * kBlockQ, nq = std::min(kBlockQ, Lq - i0);
+      const int64_t i0 = qb * block_q, nq = std::min(block_q, Lq - i0);
       const float* qblk = qp + b * q.stride(0) + h * q.stride(1) + i0 * ldq;
       const float* kbh = kp + b * k.stride(0) + h * k.stride(1);
       const float* vbh = vp + b * v.stride(0) + h * v.stride(1);
       std::fill(acc, acc + nq * Dv, 0.f);
-      std::fill(row_max, row_max + kBlockQ, neg_inf);
-      std::fill(row_sum, row_sum + kBlockQ, 0.f);
+      std::fill(row_max, row_max + block_q, neg_inf);
+      std::fill(row_sum, row_sum + block_q, 0.f);
       for (int64_t kb = 0; kb < n_kblocks; ++kb) {
         if (block_masked[b * n_kblocks + kb]) continue;
         const int64_t j0 = kb * kBlockK, nk = std::min(kBlockK, Lk - j0);
