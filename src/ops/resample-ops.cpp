@@ -22,7 +22,7 @@ Tensor interpolate_nearest(const Tensor& x, int oh, int ow) {
   const OpScope profile_scope(kOp);
   check_resize(kOp, x, oh, ow);
   const Device dev = common_device(kOp, {&x});
-  if (dev.is_cpu()) return cpu::ref::interpolate_nearest(as_f32(x), oh, ow);
+  if (dev.is_cpu()) return cpu::interpolate_nearest(as_f32(x), oh, ow);
   not_implemented(kOp, dev);
 }
 

@@ -165,6 +165,15 @@ TEST(OpsOpt, ApplyRope) {
   expect_close(ops::apply_rope(xt, table), cpu::ref::apply_rope(xt, table));
 }
 
+TEST(OpsOpt, InterpolateNearest) {
+  Tensor x = random_tensor({2, 3, 17, 23}, 195);
+  for (auto [oh, ow] : {std::pair{34, 46}, {41, 50}, {5, 7}, {17, 23}, {144, 144}})
+    EXPECT_EQ(test::max_abs_diff(ops::interpolate_nearest(x, oh, ow), cpu::ref::interpolate_nearest(x, oh, ow)), 0.0)
+        << oh << "x" << ow;
+  Tensor xp = random_tensor({2, 17, 23, 3}, 196).permute({0, 3, 1, 2});
+  EXPECT_EQ(test::max_abs_diff(ops::interpolate_nearest(xp, 40, 9), cpu::ref::interpolate_nearest(xp, 40, 9)), 0.0);
+}
+
 TEST(OpsOpt, InterpolateBilinear) {
   Tensor x = random_tensor({2, 3, 17, 23}, 190);
   expect_close(ops::interpolate_bilinear(x, 41, 50), cpu::ref::interpolate_bilinear(x, 41, 50));

@@ -42,6 +42,7 @@ Tensor softmax(const Tensor& x, int dim);
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_padding_mask,
                  const Tensor& bias, float scale);
 Tensor apply_rope(const Tensor& x, const Tensor& table);
+Tensor interpolate_nearest(const Tensor& x, int oh, int ow);
 Tensor interpolate_bilinear(const Tensor& x, int oh, int ow);
 Tensor concat(const std::vector<Tensor>& xs, int dim);
 

@@ -1,6 +1,8 @@
 // Optimised bilinear interpolation (align_corners=False): source indices and weights are
 // computed once per output row/column, then every (batch, channel) plane is resampled in
 // parallel. Same f32 arithmetic as the reference, so results match it bit for bit.
+#include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "backend/cpu/cpu-kernels.h"
@@ -54,6 +56,31 @@ Tensor interpolate_bilinear(const Tensor& x_in, int oh, int ow) {
         const float hx = tx.l0[ox], lx = tx.l1[ox];
         out[ox] = hy * (hx * row0[x0] + lx * row0[x1]) + ly * (hx * row1[x0] + lx * row1[x1]);
       }
+    }
+  });
+  return y;
+}
+
+// x: [B, C, H, W] → [B, C, oh, ow]; PyTorch's 'nearest' (source index ⌊dst · in/out⌋, the
+// scale in f32 as the reference kernel computes it).
+Tensor interpolate_nearest(const Tensor& x_in, int oh, int ow) {
+  Tensor x = x_in.contiguous();
+  const int64_t P = x.size(0) * x.size(1), H = x.size(2), W = x.size(3);
+  Tensor y = Tensor::empty({x.size(0), x.size(1), oh, ow});
+  if (y.numel() == 0) return y;
+  const float sh = static_cast<float>(H) / static_cast<float>(oh), sw = static_cast<float>(W) / static_cast<float>(ow);
+  std::vector<int64_t> src_x(ow);
+  for (int64_t ox = 0; ox < ow; ++ox)
+    src_x[ox] = std::min(static_cast<int64_t>(std::floor(static_cast<float>(ox) * sw)), W - 1);
+  const float* xp = x.data<float>();
+  float* yp = y.data<float>();
+  parallel_for(P * oh, std::max<int64_t>(1, 4096 / ow), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t p = r / oh, oy = r % oh;
+      const int64_t iy = std::min(static_cast<int64_t>(std::floor(static_cast<float>(oy) * sh)), H - 1);
+      const float* __restrict row = xp + (p * H + iy) * W;
+      float* __restrict out = yp + r * ow;
+      for (int64_t ox = 0; ox < ow; ++ox) out[ox] = row[src_x[ox]];
     }
   });
   return y;
