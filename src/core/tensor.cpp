@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "core/allocator.h"
+#include "core/device-memory.h"
 #include "core/profiler.h"
 #include "core/thread-pool.h"
 
@@ -79,16 +80,17 @@ std::string Device::str() const {
 // ---------------------------------------------------------------------------------------------
 // Storage
 Storage::Storage(size_t nbytes, Device device) : nbytes_(nbytes), device_(device) {
-  SAM3RT_CHECK(device.is_cpu(), kDeviceUnavailable, "Storage for ", device.str(),
-               " must be created by its backend");
-  data_ = HostAllocator::instance().allocate(nbytes);
+  data_ = device.is_cpu() ? HostAllocator::instance().allocate(nbytes)
+                          : device_memory(device.type).allocate(nbytes, device.index);
 }
 Storage::Storage(void* data, size_t nbytes, Device device, std::shared_ptr<void> owner)
     : data_(data), nbytes_(nbytes), device_(device), owner_(std::move(owner)) {
   if (!owner_) owner_ = std::shared_ptr<void>(nullptr, [](void*) {});  // borrowed, never freed
 }
 Storage::~Storage() {
-  if (!owner_) HostAllocator::instance().deallocate(data_, nbytes_);
+  if (owner_) return;
+  if (device_.is_cpu()) HostAllocator::instance().deallocate(data_, nbytes_);
+  else device_memory(device_.type).deallocate(data_, nbytes_, device_.index);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -105,13 +107,15 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
 
 Tensor Tensor::zeros(const Shape& shape, DType dtype, Device device) {
   Tensor t = empty(shape, dtype, device);
-  std::memset(t.raw_data(), 0, t.nbytes());
+  if (device.is_cpu()) std::memset(t.raw_data(), 0, t.nbytes());
+  else device_memory(device.type).fill(t, 0.f);
   return t;
 }
 
 Tensor Tensor::full(const Shape& shape, float value, Device device) {
   Tensor t = empty(shape, DType::kF32, device);
-  std::fill_n(t.data<float>(), t.numel(), value);
+  if (device.is_cpu()) std::fill_n(t.data<float>(), t.numel(), value);
+  else device_memory(device.type).fill(t, value);
   return t;
 }
 
@@ -211,7 +215,7 @@ void for_each_offset(const Shape& shape, const Shape& strides, Fn&& fn) {
 float Tensor::item_at(const std::vector<int64_t>& index) const {
   SAM3RT_CHECK(static_cast<int>(index.size()) == dim(), kInvalidArgument, "item_at: ", index.size(),
                " indices for a ", dim(), "-d tensor");
-  SAM3RT_CHECK(device().is_cpu(), kInvalidArgument, "item_at needs a CPU tensor");
+  if (!device().is_cpu()) return to(Device::cpu()).item_at(index);  // a synchronising read
   int64_t off = 0;
   for (int i = 0; i < dim(); ++i) {
     SAM3RT_CHECK(index[i] >= 0 && index[i] < shape_[i], kInvalidArgument, "index out of range");
@@ -222,11 +226,12 @@ float Tensor::item_at(const std::vector<int64_t>& index) const {
 
 float Tensor::item() const {
   SAM3RT_CHECK(numel() == 1, kInvalidArgument, "item() on a tensor with ", numel(), " elements");
+  if (!device().is_cpu()) return to(Device::cpu()).item();
   return load_as_float(raw_data(), dtype_, 0);
 }
 
 std::vector<float> Tensor::to_vector() const {
-  SAM3RT_CHECK(device().is_cpu(), kInvalidArgument, "to_vector needs a CPU tensor");
+  if (!device().is_cpu()) return to(Device::cpu()).to_vector();
   std::vector<float> out(numel());
   const void* base = raw_data();
   for_each_offset(shape_, strides_, [&](int64_t src, int64_t dst) { out[dst] = load_as_float(base, dtype_, src); });
@@ -497,12 +502,41 @@ void copy_typed(const Tensor& src, Tensor& dst) {
 }
 }  // namespace
 
+namespace {
+// dst ← src where at least one side is on a device: dtype conversions and layout changes happen
+// on the side that has the data (host work through the CPU path, device work through the
+// backend's strided copy), then contiguous bytes cross over.
+void copy_across_devices(Tensor& dst, const Tensor& src) {
+  const Device dd = dst.device(), sd = src.device();
+  if (dd == sd) return device_memory(dd.type).copy_strided(dst, src);
+  if (!dd.is_cpu() && !sd.is_cpu()) {  // between two devices: through the host
+    dst.copy_(src.to(Device::cpu()));
+    return;
+  }
+  if (sd.is_cpu()) {  // host → device
+    const Tensor host = src.to(dst.dtype()).contiguous();
+    if (dst.is_contiguous()) {
+      device_memory(dd.type).copy_bytes(dst.raw_data(), dd, host.raw_data(), sd, host.nbytes());
+    } else {
+      Tensor staged = Tensor::empty(dst.shape(), dst.dtype(), dd);
+      device_memory(dd.type).copy_bytes(staged.raw_data(), dd, host.raw_data(), sd, host.nbytes());
+      device_memory(dd.type).copy_strided(dst, staged);
+    }
+    return;
+  }
+  // device → host: a contiguous copy in the source dtype crosses, the host converts.
+  const Tensor dev = src.contiguous();
+  Tensor host = dst.is_contiguous() && dst.dtype() == src.dtype() ? dst : Tensor::empty(src.shape(), src.dtype());
+  device_memory(sd.type).copy_bytes(host.raw_data(), Device::cpu(), dev.raw_data(), sd, dev.nbytes());
+  if (host.raw_data() != dst.raw_data()) dst.copy_(host);
+}
+}  // namespace
+
 void Tensor::copy_(const Tensor& src) {
   const OpScope profile_scope("copy (layout/dtype)");
   SAM3RT_CHECK(src.shape() == shape_, kInvalidArgument, "copy_: shape ", src.shape().str(), " into ", shape_.str());
-  SAM3RT_CHECK(device().is_cpu() && src.device().is_cpu(), kUnsupported,
-               "copy_ between devices must go through Tensor::to(Device)");
   if (numel() == 0) return;
+  if (!device().is_cpu() || !src.device().is_cpu()) return copy_across_devices(*this, src);
   if (src.dtype() == dtype_ && is_contiguous() && src.is_contiguous()) {
     std::memcpy(raw_data(), src.raw_data(), nbytes());
     return;
@@ -580,13 +614,14 @@ Tensor Tensor::to(DType dtype) const {
 
 Tensor Tensor::to(Device device) const {
   if (device == this->device()) return *this;
-  fail(ErrorCode::kUnsupported, "copying a tensor from ", this->device().str(), " to ", device.str(),
-       " is not supported by this build");
+  Tensor t = Tensor::empty(shape_, dtype_, device);
+  t.copy_(*this);
+  return t;
 }
 
 void Tensor::fill_(float value) {
-  SAM3RT_CHECK(device().is_cpu(), kUnsupported, "fill_ needs a CPU tensor");
-  Tensor src = Tensor::full(shape_, value);
+  if (!device().is_cpu() && is_contiguous()) return device_memory(device().type).fill(*this, value);
+  Tensor src = Tensor::full(shape_, value, device());
   copy_(src);
 }
 

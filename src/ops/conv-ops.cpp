@@ -1,5 +1,6 @@
 // ops::conv2d, ops::conv_transpose2d, ops::max_pool2d: checks and dispatch.
 #include "backend/cpu/cpu-kernels.h"
+#include "backend/cuda/cuda-kernels.h"
 #include "ops/op-util.h"
 #include "ops/ops.h"
 
@@ -24,6 +25,7 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int stride_h, i
   check_vector(kOp, "b", b, w.size(0));
   const Device dev = common_device(kOp, {&x, &w, &b});
   if (dev.is_cpu()) return cpu::conv2d(as_f32(x), as_f32(w), as_f32(b), stride_h, stride_w, pad_h, pad_w, groups);
+  if (dev.type == DeviceType::kCUDA) return cuda::conv2d(as_f32(x), as_f32(w), as_f32(b), stride_h, stride_w, pad_h, pad_w, groups);
   not_implemented(kOp, dev);
 }
 
@@ -41,6 +43,7 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, int s
   check_vector(kOp, "b", b, w.size(1));
   const Device dev = common_device(kOp, {&x, &w, &b});
   if (dev.is_cpu()) return cpu::conv_transpose2d(as_f32(x), as_f32(w), as_f32(b), stride_h, stride_w);
+  if (dev.type == DeviceType::kCUDA) return cuda::conv_transpose2d(as_f32(x), as_f32(w), as_f32(b), stride_h, stride_w);
   not_implemented(kOp, dev);
 }
 
@@ -53,6 +56,7 @@ Tensor max_pool2d(const Tensor& x, int kernel, int stride) {
                "[max_pool2d] kernel ", kernel, " / stride ", stride, " do not fit x ", x.str());
   const Device dev = common_device(kOp, {&x});
   if (dev.is_cpu()) return cpu::ref::max_pool2d(as_f32(x), kernel, stride);
+  if (dev.type == DeviceType::kCUDA) return cuda::max_pool2d(as_f32(x), kernel, stride);
   not_implemented(kOp, dev);
 }
 

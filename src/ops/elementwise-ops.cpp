@@ -1,5 +1,6 @@
 // ops:: activations, elementwise unary/binary ops and softmax: checks and dispatch.
 #include "backend/cpu/cpu-kernels.h"
+#include "backend/cuda/cuda-kernels.h"
 #include "ops/op-util.h"
 #include "ops/ops.h"
 
@@ -13,6 +14,7 @@ Tensor unary_op(const char* op, cpu::UnaryOp kind, const Tensor& x, float p0 = 0
   check_float(op, "x", x);
   const Device dev = common_device(op, {&x});
   if (dev.is_cpu()) return cpu::unary(kind, as_f32(x), p0, p1);
+  if (dev.type == DeviceType::kCUDA) return cuda::unary(kind, as_f32(x), p0, p1);
   not_implemented(op, dev);
 }
 
@@ -25,6 +27,7 @@ Tensor binary_op(const char* op, cpu::BinaryOp kind, const Tensor& a, const Tens
   broadcast_shapes(a.shape(), b.shape());  // throws with both shapes when they do not broadcast
   const Device dev = common_device(op, {&a, &b});
   if (dev.is_cpu()) return cpu::binary(kind, as_f32(a), as_f32(b));
+  if (dev.type == DeviceType::kCUDA) return cuda::binary(kind, as_f32(a), as_f32(b));
   not_implemented(op, dev);
 }
 
@@ -59,6 +62,7 @@ void add_(Tensor& a, const Tensor& b) {
                " does not broadcast to a ", a.str());
   const Device dev = common_device(kOp, {&a, &b});
   if (dev.is_cpu()) return cpu::add_inplace(a, as_f32(b));
+  if (dev.type == DeviceType::kCUDA) return cuda::add_inplace(a, as_f32(b));
   not_implemented(kOp, dev);
 }
 
@@ -71,6 +75,7 @@ Tensor softmax(const Tensor& x, int dim) {
                " is out of range for x ", x.str());
   const Device dev = common_device(kOp, {&x});
   if (dev.is_cpu()) return cpu::softmax(as_f32(x), x.wrap_dim(dim));
+  if (dev.type == DeviceType::kCUDA) return cuda::softmax(as_f32(x), x.wrap_dim(dim));
   not_implemented(kOp, dev);
 }
 

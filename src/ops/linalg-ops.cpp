@@ -1,5 +1,6 @@
 // ops::linear, ops::matmul: checks and dispatch.
 #include "backend/cpu/cpu-kernels.h"
+#include "backend/cuda/cuda-kernels.h"
 #include "ops/op-util.h"
 #include "ops/ops.h"
 
@@ -18,6 +19,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   check_vector(kOp, "b", b, w.size(0));
   const Device dev = common_device(kOp, {&x, &w, &b});
   if (dev.is_cpu()) return cpu::linear(as_f32(x), as_f32(w), as_f32(b));
+  if (dev.type == DeviceType::kCUDA) return cuda::linear(as_f32(x), as_f32(w), as_f32(b));
   not_implemented(kOp, dev);
 }
 
@@ -34,6 +36,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
                b.str());
   const Device dev = common_device(kOp, {&a, &b});
   if (dev.is_cpu()) return cpu::matmul(as_f32(a), as_f32(b));
+  if (dev.type == DeviceType::kCUDA) return cuda::matmul(as_f32(a), as_f32(b));
   not_implemented(kOp, dev);
 }
 

@@ -1,5 +1,6 @@
 // ops::layer_norm, ops::group_norm: checks and dispatch.
 #include "backend/cpu/cpu-kernels.h"
+#include "backend/cuda/cuda-kernels.h"
 #include "ops/op-util.h"
 #include "ops/ops.h"
 
@@ -17,6 +18,7 @@ Tensor layer_norm(const Tensor& x, const Tensor& w, const Tensor& b, float eps) 
   check_vector(kOp, "b", b, x.size(-1));
   const Device dev = common_device(kOp, {&x, &w, &b});
   if (dev.is_cpu()) return cpu::layer_norm(as_f32(x), as_f32(w), as_f32(b), eps);
+  if (dev.type == DeviceType::kCUDA) return cuda::layer_norm(as_f32(x), as_f32(w), as_f32(b), eps);
   not_implemented(kOp, dev);
 }
 
@@ -31,6 +33,7 @@ Tensor group_norm(const Tensor& x, int groups, const Tensor& w, const Tensor& b,
   check_vector(kOp, "b", b, x.size(1));
   const Device dev = common_device(kOp, {&x, &w, &b});
   if (dev.is_cpu()) return cpu::group_norm(as_f32(x), groups, as_f32(w), as_f32(b), eps);
+  if (dev.type == DeviceType::kCUDA) return cuda::group_norm(as_f32(x), groups, as_f32(w), as_f32(b), eps);
   not_implemented(kOp, dev);
 }
 

@@ -1,5 +1,6 @@
 // ops::axial_rope_table, ops::apply_rope: checks and dispatch.
 #include "backend/cpu/cpu-kernels.h"
+#include "backend/cuda/cuda-kernels.h"
 #include "ops/op-util.h"
 #include "ops/ops.h"
 
@@ -25,6 +26,7 @@ Tensor apply_rope(const Tensor& x, const Tensor& table) {
                kInvalidArgument, "[apply_rope] table ", table.str(), " must be [L, D/2, 2] for x ", x.str());
   const Device dev = common_device(kOp, {&x, &table});
   if (dev.is_cpu()) return cpu::apply_rope(as_f32(x), as_f32(table));
+  if (dev.type == DeviceType::kCUDA) return cuda::apply_rope(as_f32(x), as_f32(table));
   not_implemented(kOp, dev);
 }
 
