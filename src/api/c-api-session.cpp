@@ -24,19 +24,6 @@ bool path_exists(const char* path) {
   return ::stat(path, &st) == 0;
 }
 
-// The model code runs where its tensors live; until a GPU backend runs the whole model, `auto`
-// falls back to the CPU with a note and an explicit GPU request is refused.
-Device resolve_device(const std::string& spec) {
-  const Device d = select_device(spec);
-  if (d.is_cpu()) return d;
-  if (spec == "auto") {
-    log_info(d.str(), " is present but this version runs the model on the CPU only; using cpu");
-    return Device::cpu();
-  }
-  fail(ErrorCode::kUnsupported, "device ", d.str(),
-       " is present but this version of sam3rt runs the model on the CPU only; use --device cpu");
-}
-
 void fill_timings(const pipeline::Timings& src, std::vector<sam3rt_timing>* dst) {
   dst->clear();
   for (const auto& [stage, ms] : src) dst->push_back({stage.c_str(), ms});
@@ -68,7 +55,7 @@ sam3rt_status sam3rt_model_load(const char* path, const sam3rt_model_params* par
     const sam3rt_model_params p = params ? *params : sam3rt_model_default_params();
     SAM3RT_CHECK(p.n_threads >= 0, kInvalidArgument, "n_threads must be >= 0, got ", p.n_threads);
     // Pick the device first: a missing GPU should not cost a multi-gigabyte load.
-    const Device device = resolve_device(p.device ? p.device : "auto");
+    const Device device = select_device(p.device ? p.device : "auto");
     SAM3RT_CHECK(path_exists(path), kIo, "model '", path,
                  "' does not exist; pass sam3.pt, a .sam3rt file or a Hugging Face folder");
     if (p.n_threads > 0) set_num_threads(p.n_threads);
@@ -78,7 +65,7 @@ sam3rt_status sam3rt_model_load(const char* path, const sam3rt_model_params* par
     if (p.tokenizer_path) opts.tokenizer_path = p.tokenizer_path;
     auto loaded = std::make_shared<const LoadedModel>(load_model(path, opts));
     auto m = std::make_unique<sam3rt_model>();
-    m->model = std::make_shared<const Sam3ImageModel>(loaded);
+    m->model = std::make_shared<const Sam3ImageModel>(loaded, device);
     // Every prompt goes through the text encoder (boxes alone use the word "visual"), so a model
     // without merges (a bare .pt loaded without tokenizer_path) could answer nothing: say so now,
     // before any image is encoded.

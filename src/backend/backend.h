@@ -25,15 +25,18 @@ std::vector<DeviceInfo> list_devices();
 // that says how to get it; an unknown name throws kInvalidArgument.
 Device select_device(const std::string& spec);
 
+// Waits until the work queued on `device` has finished (no-op on the CPU).
+void synchronize(Device device);
+
 namespace cuda {
 bool built();             // compiled with SAM3RT_CUDA=ON
 int device_count();       // 0 when not built or no usable GPU/driver
 std::vector<DeviceInfo> devices();
 std::string unavailable_reason();  // why device_count() is 0 (driver missing, not built, ...)
-// Whether the model's kernels exist for this backend. The CUDA backend enumerates devices but
-// its kernels are not written yet, so auto selection passes over it and an explicit request
-// is an error that says so.
+// Whether the model's kernels exist for this backend (auto selection passes over a backend
+// that cannot run the model, and an explicit request is an error that says so).
 bool can_run_model();
+void synchronize_device(int index);  // cuda::synchronize for `synchronize(Device)`
 }  // namespace cuda
 
 namespace metal {

@@ -74,4 +74,8 @@ Device select_device(const std::string& spec) {
   fail(ErrorCode::kInvalidArgument, "unknown device '", spec, "' (expected auto, cpu, cuda, cuda:N or metal)");
 }
 
+void synchronize(Device device) {
+  if (device.type == DeviceType::kCUDA) cuda::synchronize_device(device.index);
+}
+
 }  // namespace sam3rt

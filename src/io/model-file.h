@@ -25,6 +25,8 @@ class WeightStore {
   void erase(const std::string& name) { tensors_.erase(name); }
   const std::map<std::string, Tensor>& all() const { return tensors_; }
   size_t size() const { return tensors_.size(); }
+  // Where the weights live: all on one device (Sam3ImageModel uploads them together); CPU when empty.
+  Device device() const { return tensors_.empty() ? Device::cpu() : tensors_.begin()->second.device(); }
 
  private:
   std::map<std::string, Tensor> tensors_;

@@ -93,7 +93,7 @@ void write_safetensors(const std::string& path, const std::vector<SafetensorsEnt
                      "; only floating-point tensors are converted");
         t = t.to(e.dtype);
       }
-      t = t.contiguous();
+      t = t.to(Device::cpu()).contiguous();  // device tensors (a dump of a GPU run) are read back
       out.write(t.raw_data(), t.nbytes());
     }
     out.close();

@@ -3,7 +3,6 @@
 #include <cmath>
 #include <vector>
 
-#include "core/thread-pool.h"
 #include "ops/ops.h"
 
 namespace sam3rt {
@@ -42,33 +41,18 @@ Tensor axis_deltas(const float* xyxy, int64_t q, int64_t n, int lo_index) {
 // boxes: [Q, 4] → [1, heads, 1+Q, H·W]
 Tensor BoxRpb::forward(const Tensor& boxes, int64_t h, int64_t w) const {
   const int64_t q = boxes.size(0);
-  const Tensor xyxy = box_cxcywh_to_xyxy(boxes);
+  const Device device = boxes.device();
+  // The per-axis deltas are Q·(H+W) values: computed on the host from the Q boxes.
+  const Tensor xyxy = box_cxcywh_to_xyxy(boxes).to(Device::cpu()).contiguous();
   const float* b = xyxy.data<float>();
   // by: [Q, H, heads], bx: [Q, W, heads]
-  const Tensor by = embed_y_(axis_deltas(b, q, h, 1)).contiguous();
-  const Tensor bx = embed_x_(axis_deltas(b, q, w, 0)).contiguous();
-  const float* py = by.data<float>();
-  const float* px = bx.data<float>();
-  const int64_t nh = heads_, hw = h * w;
-  Tensor bias = Tensor::empty({1, nh, 1 + q, hw});
-  float* out = bias.data<float>();
-  parallel_for(nh * (1 + q), 1, [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) {
-      const int64_t head = r / (1 + q), row = r % (1 + q);
-      float* o = out + r * hw;
-      if (row == 0) {  // presence token: no bias
-        for (int64_t t = 0; t < hw; ++t) o[t] = 0.f;
-        continue;
-      }
-      const int64_t k = row - 1;
-      for (int64_t i = 0; i < h; ++i) {
-        const float yv = py[(k * h + i) * nh + head];
-        const float* xr = px + k * w * nh + head;
-        for (int64_t j = 0; j < w; ++j) o[i * w + j] = yv + xr[j * nh];
-      }
-    }
-  });
-  return bias;
+  const Tensor by = embed_y_(axis_deltas(b, q, h, 1).to(device));
+  const Tensor bx = embed_x_(axis_deltas(b, q, w, 0).to(device));
+  // bias[head, 1 + k, i·W + j] = by[k, i, head] + bx[k, j, head]; row 0 (presence token): 0.
+  const int64_t nh = heads_;
+  const Tensor sum = ops::add(by.permute({2, 0, 1}).unsqueeze(3), bx.permute({2, 0, 1}).unsqueeze(2));  // [heads, Q, H, W]
+  const Tensor presence = Tensor::zeros({nh, 1, h * w}, DType::kF32, device);
+  return ops::concat({presence, sum.reshape({nh, q, h * w})}, 1).unsqueeze(0);
 }
 
 }  // namespace sam3rt

@@ -39,7 +39,7 @@ Decoder::Decoder(const Sam3Config& c, const WeightStore& w) : config_(c) {
 Tensor Decoder::query_sine_embed(const Tensor& boxes) const {
   const int64_t q = boxes.size(0);
   const int half = config_.d_model / 2;
-  const Tensor b = boxes.contiguous();
+  const Tensor b = boxes.to(Device::cpu()).contiguous();  // Q boxes: encoded on the host
   const float* s = b.data<float>();
   Tensor out = Tensor::empty({q, int64_t(4) * half});
   float* o = out.data<float>();
@@ -51,7 +51,7 @@ Tensor Decoder::query_sine_embed(const Tensor& boxes) const {
     sine_encode(bk[2], half, ok + 2 * half);  // w
     sine_encode(bk[3], half, ok + 3 * half);  // h
   }
-  return out;
+  return out.to(boxes.device());
 }
 
 // ref: sam3/model/decoder.py TransformerDecoder.forward (eval: no DAC), TransformerDecoderLayer.forward
@@ -68,7 +68,7 @@ DecoderOutput Decoder::forward(const Tensor& memory, const Tensor& memory_pos, i
   Tensor ref = ops::sigmoid(reference_points_);
   Tensor tgt = query_embed_;       // [Q, d]
   Tensor presence = presence_token_;  // [1, d]
-  const Tensor zero_pos = Tensor::zeros({1, d});
+  const Tensor zero_pos = Tensor::zeros({1, d}, DType::kF32, memory.device());
 
   DecoderOutput out;
   for (size_t li = 0; li < layers_.size(); ++li) {

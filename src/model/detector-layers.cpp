@@ -59,7 +59,8 @@ void sine_encode(float u, int feats, float* out) {
 
 Tensor box_cxcywh_to_xyxy(const Tensor& boxes) {
   SAM3RT_ASSERT(boxes.dim() == 2 && boxes.size(1) == 4, "boxes must be [N, 4], got ", boxes.shape().str());
-  const Tensor b = boxes.contiguous();
+  // A handful of boxes: computed on the host, returned on the boxes' device.
+  const Tensor b = boxes.to(Device::cpu()).contiguous();
   const int64_t n = b.size(0);
   Tensor out = Tensor::empty({n, 4});
   const float* s = b.data<float>();
@@ -71,11 +72,11 @@ Tensor box_cxcywh_to_xyxy(const Tensor& boxes) {
     d[4 * i + 2] = cx + 0.5f * w;
     d[4 * i + 3] = cy + 0.5f * h;
   }
-  return out;
+  return out.to(boxes.device());
 }
 
 Tensor inverse_sigmoid(const Tensor& x, float eps) {
-  const Tensor c = x.contiguous();
+  const Tensor c = x.to(Device::cpu()).contiguous();  // reference boxes, Q×4: on the host
   Tensor out = Tensor::empty(c.shape());
   const float* s = c.data<float>();
   float* d = out.data<float>();
@@ -85,7 +86,7 @@ Tensor inverse_sigmoid(const Tensor& x, float eps) {
     const float x2 = std::max(1.f - v, eps);
     d[i] = std::log(x1 / x2);
   }
-  return out;
+  return out.to(x.device());
 }
 
 }  // namespace sam3rt

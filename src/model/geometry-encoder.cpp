@@ -64,13 +64,15 @@ Tensor GeometryEncoder::encode_points(const Tensor& pooled_image, const std::vec
     sine_encode(pt.y, half, &enc[i * d + half]);
     labels[i] = pt.positive ? 1 : 0;
   }
-  const Tensor coords = Tensor::from_vector({n, 2}, xy);
+  // The prompt's few numbers are assembled on the host and moved to the features' device.
+  const Device dev = pooled_image.device();
+  const Tensor coords = Tensor::from_vector({n, 2}, xy).to(dev);
   Tensor e = points_direct_project_(coords);
   // sampled: [1, d, n, 1] → [n, d]
-  const Tensor sampled = ops::grid_sample(pooled_image, Tensor::from_vector({1, n, 1, 2}, grid));
+  const Tensor sampled = ops::grid_sample(pooled_image, Tensor::from_vector({1, n, 1, 2}, grid).to(dev));
   e = ops::add(e, points_pool_project_(sampled.reshape({d, n}).transpose(0, 1)));
-  e = ops::add(e, points_pos_enc_project_(Tensor::from_vector({n, int64_t(d)}, enc)));
-  return ops::add(ops::embedding(label_embed_, Tensor::from_vector_i32({n}, labels)), e);
+  e = ops::add(e, points_pos_enc_project_(Tensor::from_vector({n, int64_t(d)}, enc).to(dev)));
+  return ops::add(ops::embedding(label_embed_, Tensor::from_vector_i32({n}, labels).to(dev)), e);
 }
 
 // ref: SequenceGeometryEncoder._encode_boxes
@@ -96,8 +98,10 @@ Tensor GeometryEncoder::encode_boxes(const Tensor& pooled_image, const std::vect
     row[d + 1] = b.w;
     labels[i] = b.positive ? 1 : 0;
   }
+  // The prompt's few numbers are assembled on the host and moved to the features' device.
+  const Device dev = pooled_image.device();
   const Tensor boxes_t = Tensor::from_vector({n, 4}, cxcywh);
-  Tensor e = boxes_direct_project_(boxes_t);
+  Tensor e = boxes_direct_project_(boxes_t.to(dev));
 
   // RoIAlign on the normalised features, boxes in feature pixels (xyxy × [W, H, W, H]),
   // aligned=False, adaptive sampling, then a roi_size×roi_size conv without padding → 1×1.
@@ -112,12 +116,12 @@ Tensor GeometryEncoder::encode_boxes(const Tensor& pooled_image, const std::vect
     rois[5 * i + 4] = bx[4 * i + 3] * fh;
   }
   const int r = config_.roi_size;
-  const Tensor pooled = ops::roi_align(pooled_image, Tensor::from_vector({n, 5}, rois), r, r, 1.f, -1, false);
+  const Tensor pooled = ops::roi_align(pooled_image, Tensor::from_vector({n, 5}, rois).to(dev), r, r, 1.f, -1, false);
   // pooled: [n, d, r, r] → conv → [n, d, 1, 1]
   const Tensor proj = ops::conv2d(pooled, boxes_pool_weight_, boxes_pool_bias_, 1, 1, 0, 0);
   e = ops::add(e, proj.reshape({n, int64_t(d)}));
-  e = ops::add(e, boxes_pos_enc_project_(Tensor::from_vector({n, int64_t(d) + 2}, enc)));
-  return ops::add(ops::embedding(label_embed_, Tensor::from_vector_i32({n}, labels)), e);
+  e = ops::add(e, boxes_pos_enc_project_(Tensor::from_vector({n, int64_t(d) + 2}, enc).to(dev)));
+  return ops::add(ops::embedding(label_embed_, Tensor::from_vector_i32({n}, labels).to(dev)), e);
 }
 
 // ref: SequenceGeometryEncoder.forward
@@ -146,7 +150,7 @@ GeometryTokens GeometryEncoder::forward(const Tensor& image, const Tensor& image
   x = norm_(final_proj_(x));
   const int64_t len = x.size(0);
   x = x.reshape({1, len, d});
-  const Tensor mask = Tensor::zeros({1, len}, DType::kU8);
+  const Tensor mask = Tensor::zeros({1, len}, DType::kU8, x.device());
 
   // The keys/values of the cross-attention (image + PE, image) do not depend on the prompt:
   // per-image caching of their projections would go here (see GroundingHead).

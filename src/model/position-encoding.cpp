@@ -6,8 +6,8 @@
 
 namespace sam3rt {
 
-SinePositionEncoding::SinePositionEncoding(int num_pos_feats, float temperature)
-    : num_pos_feats_(num_pos_feats), temperature_(temperature) {
+SinePositionEncoding::SinePositionEncoding(int num_pos_feats, Device device, float temperature)
+    : num_pos_feats_(num_pos_feats), device_(device), temperature_(temperature) {
   SAM3RT_CHECK(num_pos_feats > 0 && num_pos_feats % 4 == 0, kFormat,
                "sine position encoding: the channel count must be a positive multiple of 4, got ", num_pos_feats);
 }
@@ -18,7 +18,7 @@ Tensor SinePositionEncoding::get(int h, int w) const {
   auto key = std::make_pair(h, w);
   auto it = cache_.find(key);
   if (it != cache_.end()) return it->second;
-  Tensor t = compute(h, w);
+  Tensor t = compute(h, w).to(device_);
   cache_.emplace(key, t);
   return t;
 }

@@ -14,7 +14,8 @@ class SinePositionEncoding {
  public:
   // num_pos_feats: total output channels (d_model); half encode y, half encode x. Must be even,
   // and each half even too (sin/cos pairs).
-  explicit SinePositionEncoding(int num_pos_feats, float temperature = 10000.f);
+  // Encodings are returned on `device`.
+  explicit SinePositionEncoding(int num_pos_feats, Device device = Device::cpu(), float temperature = 10000.f);
 
   // → f32 [1, num_pos_feats, h, w]. Content independent, so each size is computed once and the
   // same (read-only) tensor is returned afterwards. Thread-safe.
@@ -26,6 +27,7 @@ class SinePositionEncoding {
   Tensor compute(int h, int w) const;
 
   int num_pos_feats_;
+  Device device_;
   float temperature_;
   mutable std::mutex mutex_;
   mutable std::map<std::pair<int, int>, Tensor> cache_;

@@ -1,5 +1,6 @@
 #include "model/sam3-image.h"
 
+#include "backend/backend.h"
 #include "model/grounding-head.h"
 #include "model/text-encoder.h"
 #include "model/vision-backbone.h"
@@ -7,10 +8,13 @@
 namespace sam3rt {
 
 // ref: sam3/model/sam3_image.py Sam3Image (built by model_builder.build_sam3_image_model)
-Sam3ImageModel::Sam3ImageModel(std::shared_ptr<const LoadedModel> model) : model_(std::move(model)) {
+Sam3ImageModel::Sam3ImageModel(std::shared_ptr<const LoadedModel> model, Device device)
+    : model_(std::move(model)), device_(device) {
   SAM3RT_CHECK(model_ != nullptr, kInvalidArgument, "Sam3ImageModel needs a loaded model");
   const Sam3Config& c = model_->config;
-  const WeightStore& w = model_->weights;
+  if (!device_.is_cpu())
+    for (const auto& [name, t] : model_->weights.all()) device_weights_.set(name, t.to(device_).to(DType::kF32));
+  const WeightStore& w = device_.is_cpu() ? model_->weights : device_weights_;
   vision_ = std::make_unique<VisionBackbone>(c, w);
   text_ = std::make_unique<TextEncoder>(c, w);
   grounding_ = std::make_unique<GroundingHead>(c, w);
@@ -20,17 +24,23 @@ Sam3ImageModel::~Sam3ImageModel() = default;
 
 // pixels: [1, 3, S, S] → fpn/pos levels
 BackboneFeatures Sam3ImageModel::encode_image(const Tensor& pixels, TensorDump* dump) const {
-  return vision_->forward(pixels, dump);
+  BackboneFeatures f = vision_->forward(pixels.to(device_), dump);
+  synchronize(device_);  // so that the caller's stage timings are the device's
+  return f;
 }
 
 // token_ids: [1, T] → features [T, 1, d], mask [1, T]
 TextFeatures Sam3ImageModel::encode_text(const Tensor& token_ids, TensorDump* dump) const {
-  return text_->forward(token_ids, dump);
+  TextFeatures f = text_->forward(token_ids, dump);
+  synchronize(device_);
+  return f;
 }
 
 GroundingOutput Sam3ImageModel::ground(const BackboneFeatures& image, const TextFeatures& text,
                                        const std::vector<BoxPrompt>& boxes, TensorDump* dump) const {
-  return grounding_->forward(image, text, boxes, {}, dump);
+  GroundingOutput out = grounding_->forward(image, text, boxes, {}, dump);
+  synchronize(device_);
+  return out;
 }
 
 }  // namespace sam3rt

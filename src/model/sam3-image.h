@@ -18,12 +18,14 @@ class GroundingHead;
 class Sam3ImageModel {
  public:
   // Builds every component from the loaded weights; throws kFormat naming the first missing or
-  // mis-shaped tensor.
-  explicit Sam3ImageModel(std::shared_ptr<const LoadedModel> model);
+  // mis-shaped tensor. On a GPU device the weights are copied there (as f32) once, and every
+  // forward runs there; inputs may be on the host, outputs are on `device`.
+  explicit Sam3ImageModel(std::shared_ptr<const LoadedModel> model, Device device = Device::cpu());
   ~Sam3ImageModel();
 
   const Sam3Config& config() const { return model_->config; }
   const LoadedModel& loaded() const { return *model_; }
+  Device device() const { return device_; }
 
   // pixels: f32 [1, 3, S, S] (normalised, S = config().image_size)
   BackboneFeatures encode_image(const Tensor& pixels, TensorDump* dump = nullptr) const;
@@ -35,6 +37,8 @@ class Sam3ImageModel {
 
  private:
   std::shared_ptr<const LoadedModel> model_;
+  Device device_;
+  WeightStore device_weights_;  // the weights on device_ (empty on the CPU: model_->weights are used)
   std::unique_ptr<VisionBackbone> vision_;
   std::unique_ptr<TextEncoder> text_;
   std::unique_ptr<GroundingHead> grounding_;

@@ -57,6 +57,7 @@ TextEncoder::TextEncoder(const Sam3Config& c, const WeightStore& w) : impl_(std:
   float* cm = m.causal_mask.data<float>();
   for (int64_t i = 0; i < ctx; ++i)
     for (int64_t j = i + 1; j < ctx; ++j) cm[i * ctx + j] = -std::numeric_limits<float>::infinity();
+  m.causal_mask = m.causal_mask.to(m.token_embedding.device());
 }
 
 TextEncoder::~TextEncoder() = default;
@@ -68,10 +69,11 @@ TextFeatures TextEncoder::forward(const Tensor& token_ids, TensorDump* dump) con
   const int64_t ctx = m.config.text_context;
   SAM3RT_CHECK(token_ids.dim() == 2 && token_ids.size(0) == 1 && token_ids.size(1) == ctx, kInvalidArgument,
                "text token ids must be [1, ", ctx, "], got ", token_ids.shape().str());
-  const Tensor ids = token_ids.to(DType::kI32).contiguous();
+  const Tensor ids = token_ids.to(Device::cpu()).to(DType::kI32).contiguous();
 
   // x: [1, T, W]
-  Tensor x = ops::add(ops::embedding(m.token_embedding, ids), m.positional_embedding);
+  const Device dev = m.token_embedding.device();
+  Tensor x = ops::add(ops::embedding(m.token_embedding, ids.to(dev)), m.positional_embedding);
   for (const TextBlock& blk : m.blocks) {
     // No padding mask inside the text encoder: padding sits after EOT, causality keeps real
     // tokens clean (spec §6).
@@ -89,6 +91,7 @@ TextFeatures TextEncoder::forward(const Tensor& token_ids, TensorDump* dump) con
   const int32_t* id = ids.data<int32_t>();
   uint8_t* pm = out.padding_mask.data<uint8_t>();
   for (int64_t t = 0; t < ctx; ++t) pm[t] = id[t] == 0 ? 1 : 0;
+  out.padding_mask = out.padding_mask.to(dev);
 
   if (dump) {
     (*dump)["text.language_features"] = out.features;

@@ -21,7 +21,7 @@ struct VisionBackbone::Impl {
       : config(c),
         trunk(c, w, std::string(kPrefix) + "trunk."),
         neck(c, w, kPrefix),
-        pos(c.d_model) {
+        pos(c.d_model, w.device()) {
     // The level sizes are fixed by the configuration: fill the cache now so forward never
     // computes an encoding.
     const int g = c.grid_size();

@@ -99,6 +99,7 @@ VitTrunk::VitTrunk(const Sam3Config& config, const WeightStore& weights, const s
       b.attn.group_tokens = window_ * window_;
       b.attn.rope = table;
     }
+    b.attn.rope = b.attn.rope.to(weights.device());
   }
 }
 

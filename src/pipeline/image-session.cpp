@@ -14,6 +14,14 @@ namespace sam3rt::pipeline {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Post-processing reads the outputs on the host.
+GroundingOutput to_host(GroundingOutput out) {
+  for (Tensor* t : {&out.pred_logits, &out.pred_boxes, &out.pred_boxes_xyxy, &out.presence_logit, &out.pred_masks,
+                    &out.semantic_seg})
+    if (t->defined()) *t = t->to(Device::cpu());
+  return out;
+}
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
@@ -135,7 +143,7 @@ Result ImageSession::predict(const Prompt& prompt) {
 
   TensorDump* dump = dump_enabled_ ? &dump_ : nullptr;
   auto t0 = Clock::now();
-  GroundingOutput out = model_->ground(features_, text, boxes, dump);
+  GroundingOutput out = to_host(model_->ground(features_, text, boxes, dump));
   result.timings.emplace_back("grounding", ms_since(t0));
 
   t0 = Clock::now();

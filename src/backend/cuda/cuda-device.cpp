@@ -2,6 +2,7 @@
 #include <cuda_runtime_api.h>
 
 #include "backend/backend.h"
+#include "backend/cuda/cuda-runtime.h"
 
 namespace sam3rt::cuda {
 
@@ -41,6 +42,8 @@ std::string unavailable_reason() {
   return "";
 }
 
-bool can_run_model() { return false; }
+bool can_run_model() { return true; }
+
+void synchronize_device(int index) { synchronize(index); }
 
 }  // namespace sam3rt::cuda

@@ -7,5 +7,6 @@ int device_count() { return 0; }
 std::vector<DeviceInfo> devices() { return {}; }
 std::string unavailable_reason() { return "not built with CUDA (rebuild with -DSAM3RT_CUDA=ON)"; }
 bool can_run_model() { return false; }
+void synchronize_device(int) {}
 
 }  // namespace sam3rt::cuda
