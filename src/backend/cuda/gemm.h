@@ -1,0 +1,39 @@
+// Row-major f32 GEMM on cuBLAS for the CUDA kernels (linalg.cu implements it; conv.cu uses it too).
+// cuBLAS is column-major: a row-major C[M, N] = A[M, K]·B[K, N] is computed as the column-major
+// Cᵀ = Bᵀ·Aᵀ, and an operand stored column-major (a transposed view) is passed with the transpose
+// flag instead of being copied. Host-only header (usable from .cpp and .cu).
+#pragma once
+
+#include <cstdint>
+
+#include "core/tensor.h"
+
+namespace sam3rt::cuda {
+
+// A matrix operand [rows, cols] as cuBLAS can read it: element (r, c) at data[r·ld + c]
+// (row_major) or data[r + c·ld] (column-major).
+struct GemmOperand {
+  const float* data = nullptr;
+  bool row_major = true;
+  int64_t ld = 1;
+};
+
+// Describes the matrix [rows, cols] with element strides (stride_r, stride_c) starting at `data`
+// as a GemmOperand; false when neither layout fits (the caller makes a contiguous copy).
+bool gemm_operand(const float* data, int64_t rows, int64_t cols, int64_t stride_r, int64_t stride_c,
+                  GemmOperand* out);
+// The same for the last two dimensions of an f32 tensor with at least 2 dimensions.
+bool gemm_operand(const Tensor& t, GemmOperand* out);
+
+// C[i] = A[i]·B[i] + beta·C[i] for i < batch, with A[i] = a.data + i·stride_a (likewise B, C;
+// a stride may be 0 to broadcast an operand). A: [m, k], B: [k, n], C: [m, n] row-major with row
+// stride ldc ≥ n. Needs k > 0 (callers fill the result themselves for k == 0). Queued on the
+// device's stream; the caller holds a DeviceGuard for `device`.
+void gemm(int device, int64_t m, int64_t n, int64_t k, const GemmOperand& a, int64_t stride_a, const GemmOperand& b,
+          int64_t stride_b, float beta, float* c, int64_t ldc, int64_t stride_c, int64_t batch = 1);
+
+// y (contiguous f32) ← the bias broadcast over the rest: y[i] = b[(i / inner) % b.numel()];
+// zeros when b is undefined. Used to initialise outputs before a GEMM with beta = 1.
+void fill_bias(const Tensor& y, const Tensor& b, int64_t inner);
+
+}  // namespace sam3rt::cuda

@@ -1,0 +1,255 @@
+// Linear algebra on cuBLAS: linear and matmul, plus the row-major GEMM wrapper (gemm.h) that the
+// convolutions share. fp32 math throughout: the handle is in CUBLAS_PEDANTIC_MATH (no TF32), so
+// results stay comparable with the CPU kernels.
+#include <algorithm>
+#include <limits>
+#include <vector>
+
+#include "backend/cuda/cuda-common.cuh"
+#include "backend/cuda/cuda-kernels.h"
+#include "backend/cuda/gemm.h"
+
+namespace sam3rt::cuda {
+
+namespace {
+
+constexpr int64_t kIntMax = std::numeric_limits<int>::max();
+// One cublasSgemmStridedBatched call takes at most this many products (the batch may map onto a
+// grid dimension limited to 65535, so larger batches are split).
+constexpr int64_t kMaxBatchPerCall = 65535;
+// A matmul whose broadcast batch does not collapse to one strided batch loops over the outer
+// part; above this many GEMM calls the operands are materialised instead (one call).
+constexpr int64_t kMaxBatchLoop = 64;
+
+__global__ void fill_bias_kernel(float* y, const float* b, int64_t nb, int64_t inner, int64_t n) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+    y[i] = b[(i / inner) % nb];
+}
+
+// The stride between consecutive rows of x viewed as [rows, in] (every dimension but the last
+// collapsed into one); false when the leading dimensions do not collapse to a single stride.
+bool collapsed_row_stride(const Tensor& x, int64_t* stride) {
+  *stride = std::max<int64_t>(x.size(-1), 1);  // any value serves when there is one row
+  bool first = true;
+  int64_t expect = 0;
+  for (int d = x.dim() - 2; d >= 0; --d) {
+    if (x.size(d) == 1) continue;  // a size-1 dimension's stride is never used
+    if (first) {
+      *stride = x.stride(d);
+      first = false;
+    } else if (x.stride(d) != expect) {
+      return false;
+    }
+    expect = x.stride(d) * x.size(d);
+  }
+  return true;
+}
+
+// The broadcast batch dimensions of a matmul with adjacent dimensions merged wherever both
+// operands allow it (size-1 dimensions dropped). The output is contiguous, so it always merges.
+struct BatchDims {
+  std::vector<int64_t> size, stride_a, stride_b;
+};
+
+BatchDims collapse_batch(const Tensor& a, const Tensor& b, int nlead) {
+  BatchDims d;
+  for (int i = 0; i < nlead; ++i) {
+    const int64_t s = a.size(i);  // == b.size(i): both are expanded to the broadcast shape
+    if (s == 1) continue;
+    if (!d.size.empty() && d.stride_a.back() == a.stride(i) * s && d.stride_b.back() == b.stride(i) * s) {
+      d.size.back() *= s;
+      d.stride_a.back() = a.stride(i);
+      d.stride_b.back() = b.stride(i);
+    } else {
+      d.size.push_back(s);
+      d.stride_a.push_back(a.stride(i));
+      d.stride_b.push_back(b.stride(i));
+    }
+  }
+  return d;
+}
+
+}  // namespace
+
+bool gemm_operand(const float* data, int64_t rows, int64_t cols, int64_t stride_r, int64_t stride_c,
+                  GemmOperand* out) {
+  // cuBLAS needs ld ≥ max(1, extent of the contiguous dimension) and an int ld. A dimension of
+  // size 1 places no constraint on its stride.
+  if (cols == 1 || stride_c == 1) {
+    const int64_t ld = rows == 1 ? std::max<int64_t>(cols, 1) : stride_r;
+    if (ld >= std::max<int64_t>(cols, 1) && ld <= kIntMax) {
+      *out = {data, true, ld};
+      return true;
+    }
+  }
+  if (rows == 1 || stride_r == 1) {
+    const int64_t ld = cols == 1 ? std::max<int64_t>(rows, 1) : stride_c;
+    if (ld >= std::max<int64_t>(rows, 1) && ld <= kIntMax) {
+      *out = {data, false, ld};
+      return true;
+    }
+  }
+  return false;
+}
+
+bool gemm_operand(const Tensor& t, GemmOperand* out) {
+  return gemm_operand(t.data<float>(), t.size(-2), t.size(-1), t.stride(-2), t.stride(-1), out);
+}
+
+void gemm(int device, int64_t m, int64_t n, int64_t k, const GemmOperand& a, int64_t stride_a, const GemmOperand& b,
+          int64_t stride_b, float beta, float* c, int64_t ldc, int64_t stride_c, int64_t batch) {
+  if (m == 0 || n == 0 || batch == 0) return;
+  SAM3RT_ASSERT(k > 0 && ldc >= n, "gemm: k = ", k, ", ldc = ", ldc, ", n = ", n);
+  SAM3RT_CHECK(m <= kIntMax && n <= kIntMax && k <= kIntMax && a.ld <= kIntMax && b.ld <= kIntMax && ldc <= kIntMax,
+               kUnsupported, "CUDA GEMM: sizes ", m, "x", n, "x", k, " exceed cuBLAS's 32-bit limits");
+  const cublasHandle_t h = cublas(device);
+  // Row-major C = A·B is column-major Cᵀ = Bᵀ·Aᵀ: a row-major operand is already its transpose
+  // in column-major terms (OP_N), a column-major one needs OP_T.
+  const cublasOperation_t op_a = a.row_major ? CUBLAS_OP_N : CUBLAS_OP_T;
+  const cublasOperation_t op_b = b.row_major ? CUBLAS_OP_N : CUBLAS_OP_T;
+  const float one = 1.f;
+  if (batch == 1) {
+    check(cublasSgemm(h, op_b, op_a, int(n), int(m), int(k), &one, b.data, int(b.ld), a.data, int(a.ld), &beta, c,
+                      int(ldc)),
+          "cublasSgemm");
+    return;
+  }
+  for (int64_t start = 0; start < batch; start += kMaxBatchPerCall) {
+    const int64_t count = std::min(kMaxBatchPerCall, batch - start);
+    check(cublasSgemmStridedBatched(h, op_b, op_a, int(n), int(m), int(k), &one, b.data + start * stride_b, int(b.ld),
+                                    stride_b, a.data + start * stride_a, int(a.ld), stride_a, &beta,
+                                    c + start * stride_c, int(ldc), stride_c, int(count)),
+          "cublasSgemmStridedBatched");
+  }
+}
+
+void fill_bias(const Tensor& y, const Tensor& b, int64_t inner) {
+  SAM3RT_ASSERT(y.is_contiguous() && inner > 0, "fill_bias: y ", y.str(), ", inner ", inner);
+  if (y.numel() == 0) return;
+  if (!b.defined() || b.numel() == 0) {
+    fill(y, 0.f);
+    return;
+  }
+  const Tensor bc = b.contiguous();
+  const int64_t n = y.numel();
+  fill_bias_kernel<<<blocks_for(n), kThreads, 0, stream(device_index(y))>>>(y.data<float>(), bc.data<float>(),
+                                                                            bc.numel(), inner, n);
+  check_launch("fill_bias");
+}
+
+// ref: backend/cpu/reference/ref-linalg.cpp linear
+// x: [..., in], w: [out, in], b: [out] or undefined → [..., out]
+Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& b) {
+  const int64_t in = w_in.size(1), out = w_in.size(0);
+  Shape out_shape = x_in.shape();
+  out_shape[out_shape.size() - 1] = out;
+  Tensor y = Tensor::empty(out_shape, DType::kF32, x_in.device());
+  if (y.numel() == 0) return y;
+  const int index = device_index(x_in);
+  DeviceGuard guard(index);
+  const int64_t rows = y.numel() / out;
+  // y starts as the bias rows (GEMM with beta = 1 adds onto them); in == 0 leaves just that.
+  if (b.defined() || in == 0) fill_bias(y, b, 1);
+  if (in == 0) return y;
+
+  // x as [rows, in]: in place when the leading dims collapse (row slices, transposed 2-D views),
+  // else a contiguous copy.
+  Tensor x = x_in;
+  GemmOperand xa;
+  int64_t row_stride = 0;
+  if (!(collapsed_row_stride(x, &row_stride) &&
+        gemm_operand(x.data<float>(), rows, in, row_stride, x.stride(-1), &xa))) {
+    x = x_in.contiguous();
+    const bool ok = gemm_operand(x.data<float>(), rows, in, in, 1, &xa);
+    SAM3RT_ASSERT(ok, "linear: contiguous x ", x.str());
+  }
+  // wᵀ: [in, out]
+  Tensor w = w_in;
+  GemmOperand wt;
+  if (!gemm_operand(w.data<float>(), in, out, w.stride(1), w.stride(0), &wt)) {
+    w = w_in.contiguous();
+    const bool ok = gemm_operand(w.data<float>(), in, out, 1, in, &wt);
+    SAM3RT_ASSERT(ok, "linear: contiguous w ", w.str());
+  }
+  gemm(index, rows, out, in, xa, 0, wt, 0, b.defined() ? 1.f : 0.f, y.data<float>(), out, 0, 1);
+  return y;
+}
+
+// ref: backend/cpu/reference/ref-linalg.cpp matmul
+// a: [..., M, K], b: [..., K, N] (leading dims broadcast) → [..., M, N]
+Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
+  const int64_t m = a_in.size(-2), k = a_in.size(-1), n = b_in.size(-1);
+  Shape lead_a, lead_b;
+  for (int i = 0; i < a_in.dim() - 2; ++i) lead_a.push_back(a_in.size(i));
+  for (int i = 0; i < b_in.dim() - 2; ++i) lead_b.push_back(b_in.size(i));
+  const Shape lead = broadcast_shapes(lead_a, lead_b);
+  Shape sa = lead, sb = lead, so = lead;
+  sa.push_back(m), sa.push_back(k);
+  sb.push_back(k), sb.push_back(n);
+  so.push_back(m), so.push_back(n);
+  Tensor y = Tensor::empty(so, DType::kF32, a_in.device());
+  if (y.numel() == 0) return y;
+  const int index = device_index(a_in);
+  DeviceGuard guard(index);
+  if (k == 0) {
+    fill(y, 0.f);
+    return y;
+  }
+
+  // Matrix layouts first: a copy, when one is needed, is made before broadcasting (small).
+  Tensor a = a_in, b = b_in;
+  GemmOperand ga, gb;
+  if (!gemm_operand(a, &ga)) a = a.contiguous();
+  if (!gemm_operand(b, &gb)) b = b.contiguous();
+  while (a.dim() < sa.size()) a = a.unsqueeze(0);
+  while (b.dim() < sb.size()) b = b.unsqueeze(0);
+  a = a.expand(sa);  // broadcast dims get stride 0: cuBLAS reads a shared operand in place
+  b = b.expand(sb);
+  const int nlead = lead.size();
+  BatchDims d = collapse_batch(a, b, nlead);
+  // GEMM calls needed: one strided batch per index of the dimensions outside the innermost.
+  const auto outer_count = [](const BatchDims& bd) {
+    int64_t c = 1;
+    for (size_t i = 0; i + 1 < bd.size.size(); ++i) c *= bd.size[i];
+    return c;
+  };
+  if (outer_count(d) > kMaxBatchLoop) {  // irregular broadcast over many products: materialise both
+    a = a.contiguous();
+    b = b.contiguous();
+    d = collapse_batch(a, b, nlead);  // contiguous operands collapse to one dimension
+  }
+  const int64_t outer = outer_count(d);
+  const bool ok = gemm_operand(a, &ga) && gemm_operand(b, &gb);
+  SAM3RT_ASSERT(ok, "matmul: operands ", a.str(), ", ", b.str());
+
+  const int64_t mn = m * n;
+  float* yp = y.data<float>();
+  if (d.size.empty()) {  // a single product
+    gemm(index, m, n, k, ga, 0, gb, 0, 0.f, yp, n, 0, 1);
+    return y;
+  }
+  const int64_t inner = d.size.back(), stride_a = d.stride_a.back(), stride_b = d.stride_b.back();
+  // b shared by the whole batch and a's rows continuing from one product to the next: one tall
+  // GEMM [inner·M, K]·[K, N] (the output rows are contiguous too).
+  if (d.size.size() == 1 && stride_b == 0 && ga.row_major && stride_a == m * ga.ld) {
+    gemm(index, inner * m, n, k, ga, 0, gb, 0, 0.f, yp, n, 0, 1);
+    return y;
+  }
+  const int nouter = static_cast<int>(d.size.size()) - 1;
+  for (int64_t t = 0; t < outer; ++t) {
+    int64_t rem = t, off_a = 0, off_b = 0;
+    for (int i = nouter - 1; i >= 0; --i) {
+      const int64_t idx = rem % d.size[i];
+      rem /= d.size[i];
+      off_a += idx * d.stride_a[i];
+      off_b += idx * d.stride_b[i];
+    }
+    GemmOperand ta = ga, tb = gb;
+    ta.data += off_a;
+    tb.data += off_b;
+    gemm(index, m, n, k, ta, stride_a, tb, stride_b, 0.f, yp + t * inner * mn, n, mn, inner);
+  }
+  return y;
+}
+
+}  // namespace sam3rt::cuda
