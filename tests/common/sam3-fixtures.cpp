@@ -6,11 +6,17 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <memory>
 #include <mutex>
 
 #include "common/test-util.h"
+#include "io/image.h"
 #include "io/model-loader.h"
 #include "io/safetensors.h"
+#include "model/sam3-image.h"
+#include "parity/reference-precision.h"
+#include "text/clip-tokenizer.h"
 
 namespace sam3rt::test {
 
@@ -103,6 +109,94 @@ std::vector<std::string> grounding_tensor_names(const Sam3Config& cfg) {
                         "segmentation_head.semantic_seg"})
     names.push_back(n);
   return names;
+}
+
+namespace {
+
+// A case's boxes (normalised cxcywh, as the reference's processor takes them) as pixel xyxy.
+std::vector<pipeline::PixelBox> pixel_boxes(const FixtureCase& c) {
+  const float W = c.meta.at("original_size_wh")[0], H = c.meta.at("original_size_wh")[1];
+  std::vector<pipeline::PixelBox> out;
+  for (const BoxPrompt& b : case_boxes(c))
+    out.push_back({{(b.cx - 0.5f * b.w) * W, (b.cy - 0.5f * b.h) * H, (b.cx + 0.5f * b.w) * W,
+                    (b.cy + 0.5f * b.h) * H},
+                   b.positive});
+  return out;
+}
+
+double fraction_equal(const Tensor& a, const Tensor& b) {
+  const Tensor x = a.to(Device::cpu()).contiguous(), y = b.to(Device::cpu()).contiguous();
+  int64_t same = 0;
+  for (int64_t i = 0; i < x.numel(); ++i) same += (x.data<uint8_t>()[i] != 0) == (y.data<uint8_t>()[i] != 0);
+  return static_cast<double>(same) / x.numel();
+}
+
+}  // namespace
+
+pipeline::ImageSession& tiny_session(Device device) {
+  static std::mutex mutex;
+  static std::map<std::string, std::unique_ptr<pipeline::ImageSession>> sessions;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto& s = sessions[device.str()];
+  if (!s)
+    s = std::make_unique<pipeline::ImageSession>(
+        std::make_shared<const Sam3ImageModel>(load_tiny_model(), device),
+        std::make_shared<const ClipTokenizer>(load_tiny_model()->bpe_merges, load_tiny_model()->config.bpe_merges));
+  return *s;
+}
+
+const TensorDump& run_case_with_dump(pipeline::ImageSession& session, const FixtureCase& c) {
+  session.enable_dump(true);
+  session.set_image(decode_image_file(tiny_dir() + "/" + c.meta.at("image").get<std::string>()));
+  pipeline::Prompt prompt;
+  if (!c.meta.at("text").is_null()) prompt.text = c.meta.at("text").get<std::string>();
+  prompt.boxes = pixel_boxes(c);
+  prompt.threshold = 0.f;
+  session.predict(prompt);
+  return session.dump();
+}
+
+int expect_dump_matches_case(const FixtureCase& c, const TensorDump& dump, const char* tag) {
+  constexpr double kScoreTolAbs = 1e-5, kBoxTolPixels = 1e-3, kMaskAgreement = 0.999;
+  int checked = 0;
+  for (const auto& [name, ref] : c.tensors) {
+    SCOPED_TRACE(c.name + ":" + name);
+    if (!dump.count(name)) {
+      ADD_FAILURE() << "the run did not dump " << name;
+      continue;
+    }
+    const Tensor ours = dump.at(name).to(Device::cpu());
+    if (ours.shape() != ref.shape()) {
+      ADD_FAILURE() << "shape " << ours.shape().str() << ", reference " << ref.shape().str();
+      continue;
+    }
+    double measure = 0;
+    if (name == "input.token_ids" || name == "text.language_mask" || name == "geometry_encoder.1") {
+      measure = max_abs_diff(ours, ref);
+      EXPECT_EQ(measure, 0.0);
+    } else if (name == "input.resized_u8") {
+      // The reference resized on a GPU in float, then rounded: ±1 on a few values (README).
+      measure = max_abs_diff(ours, ref);
+      EXPECT_LE(measure, 1.0);
+    } else if (name == "out.masks") {
+      measure = fraction_equal(ours, ref);
+      EXPECT_GE(measure, kMaskAgreement);
+    } else if (name == "out.scores") {
+      measure = max_abs_diff(ours, ref);
+      EXPECT_LE(measure, kScoreTolAbs);
+    } else if (name == "out.boxes_xyxy") {
+      measure = max_abs_diff(ours, ref);
+      EXPECT_LE(measure, kBoxTolPixels);
+    } else if (name == "input.pixels") {
+      measure = max_abs_diff(ours, ref);
+      EXPECT_LE(measure, 2.0 / 255 + 1e-6);  // one unit of input.resized_u8
+    } else {
+      measure = expect_close(c.name + ":" + name, ours.to(DType::kF32), ref.to(DType::kF32), kF32Tolerance);
+    }
+    std::printf("[%s] %-16s %-32s %.3g\n", tag, c.name.c_str(), name.c_str(), measure);
+    ++checked;
+  }
+  return checked;
 }
 
 }  // namespace sam3rt::test

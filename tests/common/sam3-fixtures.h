@@ -11,6 +11,7 @@
 #include "core/tensor.h"
 #include "io/model-file.h"
 #include "model/features.h"
+#include "pipeline/image-session.h"
 
 namespace sam3rt::test {
 
@@ -52,5 +53,18 @@ std::vector<BoxPrompt> case_boxes(const FixtureCase& c);
 // tensor the grounding stages dump (geometry_encoder.*, encoder/decoder layers, raw.*, ...).
 std::vector<std::string> backbone_tensor_names(const Sam3Config& cfg);
 std::vector<std::string> grounding_tensor_names(const Sam3Config& cfg);
+
+// A session on the tiny model placed on `device` (one model and session per device, per process).
+pipeline::ImageSession& tiny_session(Device device);
+
+// Runs case `c` as `sam3rt segment` would (its image file, text and pixel boxes, threshold 0) with
+// the dump on, and returns the dump (valid until the session's next call).
+const TensorDump& run_case_with_dump(pipeline::ImageSession& session, const FixtureCase& c);
+
+// Every tensor of the case's reference file against the dump under the same name, with the bars of
+// the detector issue: float tensors within kF32Tolerance relative, out.scores within 1e-5 absolute,
+// out.boxes_xyxy within 1e-3 pixels, out.masks equal on >= 99.9% of pixels, ids and masks exact,
+// input.resized_u8 within ±1. Prints one line per tensor tagged `tag`; returns how many it checked.
+int expect_dump_matches_case(const FixtureCase& c, const TensorDump& dump, const char* tag);
 
 }  // namespace sam3rt::test
