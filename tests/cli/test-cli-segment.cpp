@@ -134,7 +134,7 @@ TEST(CliSegment, UnknownDevice) {
 TEST(CliSegment, CudaOnABuildWithoutCuda) {
   std::string devices;
   test::run_command(quote(test::cli_path()) + " devices", &devices);
-  if (devices.find("not built") == std::string::npos) GTEST_SKIP() << "this build has CUDA: " << devices;
+  if (devices.find("cuda: not built") == std::string::npos) GTEST_SKIP() << "this build has CUDA: " << devices;
   CliRun r = segment(model_args() + " --image " + image("scene_96x64.png") + " --text cat --device cuda");
   EXPECT_EQ(r.code, 1) << r.output;
   EXPECT_NE(r.output.find("SAM3RT_CUDA"), std::string::npos) << "should say how to get CUDA: " << r.output;

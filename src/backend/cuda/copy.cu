@@ -103,8 +103,8 @@ void strided_copy(const Tensor& dst, const Tensor& src) {
 }
 
 void fill(const Tensor& dst, float value) {
-  SAM3RT_CHECK(dst.is_contiguous(), kInvalidArgument, "fill: the tensor must be contiguous");
   if (dst.numel() == 0) return;
+  SAM3RT_CHECK(dst.is_contiguous(), kInvalidArgument, "fill: the tensor must be contiguous");
   const int index = device_index(dst);
   DeviceGuard guard(index);
   const cudaStream_t s = stream(index);
