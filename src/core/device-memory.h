@@ -23,6 +23,9 @@ struct DeviceMemory {
   void (*copy_strided)(const Tensor& dst, const Tensor& src);
   // Sets every element of a contiguous tensor to `value` (converted to its dtype).
   void (*fill)(const Tensor& dst, float value);
+  // Waits for the work queued on every device of this backend that is in use (the op profiler
+  // calls it so that an op's time is its device time, not its launch time).
+  void (*synchronize_all)();
 };
 
 // The memory functions for `type` (not kCPU).

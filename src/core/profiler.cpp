@@ -7,6 +7,8 @@
 #include <mutex>
 #include <string>
 
+#include "core/device-memory.h"
+
 namespace sam3rt {
 
 namespace {
@@ -43,13 +45,21 @@ void reset_op_profile() {
   rows().clear();
 }
 
+// Device work is asynchronous: while profiling, each outermost op waits for the device before and
+// after, so that its row holds its device time (profiling slows a GPU run down).
+static void wait_for_devices() { device_memory(DeviceType::kCUDA).synchronize_all(); }
+
 OpScope::OpScope(const char* op) : op_(op) {
-  if (t_depth++ == 0 && op_profiling()) start_ns_ = now_ns();
+  if (t_depth++ == 0 && op_profiling()) {
+    wait_for_devices();
+    start_ns_ = now_ns();
+  }
 }
 
 OpScope::~OpScope() {
   --t_depth;
   if (start_ns_ < 0) return;
+  wait_for_devices();
   const double ms = static_cast<double>(now_ns() - start_ns_) * 1e-6;
   std::lock_guard<std::mutex> lock(g_mutex);
   OpProfileRow& row = rows()[op_];

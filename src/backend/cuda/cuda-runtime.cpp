@@ -105,6 +105,16 @@ void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device
 }
 
 void copy_strided_hook(const Tensor& dst, const Tensor& src) { strided_copy(dst, src); }
+
+void synchronize_all() {
+  std::vector<cudaStream_t> streams;
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    for (auto& st : states())
+      if (st) streams.push_back(st->stream);
+  }
+  for (cudaStream_t s : streams) check(cudaStreamSynchronize(s), "cudaStreamSynchronize");
+}
 void fill_hook(const Tensor& dst, float value) { fill(dst, value); }
 
 }  // namespace
@@ -151,7 +161,7 @@ int device_index(const Tensor& t) {
 }
 
 const DeviceMemory& memory() {
-  static const DeviceMemory m{allocate, deallocate, copy_bytes, copy_strided_hook, fill_hook};
+  static const DeviceMemory m{allocate, deallocate, copy_bytes, copy_strided_hook, fill_hook, synchronize_all};
   return m;
 }
 

@@ -15,10 +15,11 @@ void deallocate(void*, size_t, int) {}
 void copy_bytes(void*, Device, const void*, Device, size_t) { not_built(); }
 void copy_strided(const Tensor&, const Tensor&) { not_built(); }
 void fill(const Tensor&, float) { not_built(); }
+void synchronize_all() {}
 }  // namespace
 
 const DeviceMemory& memory() {
-  static const DeviceMemory m{allocate, deallocate, copy_bytes, copy_strided, fill};
+  static const DeviceMemory m{allocate, deallocate, copy_bytes, copy_strided, fill, synchronize_all};
   return m;
 }
 
