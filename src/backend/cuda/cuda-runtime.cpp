@@ -21,10 +21,12 @@ struct DeviceState {
   size_t cached_bytes = 0;
 };
 
-std::mutex g_mutex;
+// Never destroyed: tensors held by static objects are freed during exit, after function-local
+// statics would be gone; the driver reclaims device memory with the process.
+std::mutex& g_mutex = *new std::mutex;
 std::vector<std::unique_ptr<DeviceState>>& states() {
-  static std::vector<std::unique_ptr<DeviceState>> s;
-  return s;
+  static auto* s = new std::vector<std::unique_ptr<DeviceState>>;
+  return *s;
 }
 
 DeviceState& state(int index) {

@@ -8,7 +8,9 @@ namespace sam3rt::cpu::ref {
 // x: [..., in], w: [out, in], b: [out] or undefined → [..., out]
 Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in) {
   Tensor x = x_in.contiguous(), w = w_in.contiguous();
-  const int64_t in = w.size(1), out = w.size(0), rows = x.numel() / in;
+  const int64_t in = w.size(1), out = w.size(0);
+  int64_t rows = 1;  // every dimension of x but the last (also when in == 0)
+  for (int d = 0; d + 1 < x.dim(); ++d) rows *= x.size(d);
   Shape out_shape = x.shape();
   out_shape[out_shape.size() - 1] = out;
   Tensor y = Tensor::empty(out_shape);
