@@ -55,6 +55,28 @@ Shape contiguous_strides(const Shape& shape) {
   return s;
 }
 
+MatmulBroadcast broadcast_for_matmul(const Tensor& a_in, const Tensor& b_in) {
+  const int64_t m = a_in.size(-2), k = a_in.size(-1), n = b_in.size(-1);
+  Shape lead_a, lead_b;
+  for (int i = 0; i + 2 < a_in.dim(); ++i) lead_a.push_back(a_in.size(i));
+  for (int i = 0; i + 2 < b_in.dim(); ++i) lead_b.push_back(b_in.size(i));
+  MatmulBroadcast r;
+  r.lead = broadcast_shapes(lead_a, lead_b);
+  Shape sa = r.lead, sb = r.lead;
+  r.out = r.lead;
+  sa.push_back(m), sa.push_back(k);
+  sb.push_back(k), sb.push_back(n);
+  r.out.push_back(m), r.out.push_back(n);
+  // Prepend size-1 dims so that expand sees equal ranks.
+  r.a = a_in;
+  r.b = b_in;
+  while (r.a.dim() < static_cast<int>(sa.size())) r.a = r.a.unsqueeze(0);
+  while (r.b.dim() < static_cast<int>(sb.size())) r.b = r.b.unsqueeze(0);
+  r.a = r.a.expand(sa);
+  r.b = r.b.expand(sb);
+  return r;
+}
+
 Shape broadcast_shapes(const Shape& a, const Shape& b) {
   int n = std::max(a.size(), b.size());
   std::vector<int64_t> out(n);

@@ -147,4 +147,12 @@ Shape contiguous_strides(const Shape& shape);
 // Broadcast two shapes (numpy rules); throws kInvalidArgument when they do not broadcast.
 Shape broadcast_shapes(const Shape& a, const Shape& b);
 
+// A batched matmul a: [..., M, K] · b: [..., K, N] with its leading dimensions broadcast: both
+// operands expanded (stride-0 views, no copy) to the batch shape `lead`; `out` = lead + [M, N].
+struct MatmulBroadcast {
+  Tensor a, b;
+  Shape lead, out;
+};
+MatmulBroadcast broadcast_for_matmul(const Tensor& a, const Tensor& b);
+
 }  // namespace sam3rt

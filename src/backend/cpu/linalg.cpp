@@ -74,19 +74,10 @@ Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in) {
 // a: [..., M, K], b: [..., K, N] (leading dims broadcast) → [..., M, N]
 Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   const int64_t m = a_in.size(-2), k = a_in.size(-1), n = b_in.size(-1);
-  Shape lead_a, lead_b;
-  for (int i = 0; i < a_in.dim() - 2; ++i) lead_a.push_back(a_in.size(i));
-  for (int i = 0; i < b_in.dim() - 2; ++i) lead_b.push_back(b_in.size(i));
-  const Shape lead = broadcast_shapes(lead_a, lead_b);
-  Shape sa = lead, sb = lead, so = lead;
-  sa.push_back(m), sa.push_back(k);
-  sb.push_back(k), sb.push_back(n);
-  so.push_back(m), so.push_back(n);
-  Tensor a = a_in, b = b_in;
-  while (a.dim() < sa.size()) a = a.unsqueeze(0);
-  while (b.dim() < sb.size()) b = b.unsqueeze(0);
-  a = a.expand(sa);  // broadcast dims get stride 0: no copy
-  b = b.expand(sb);
+  MatmulBroadcast mb = broadcast_for_matmul(a_in, b_in);  // broadcast dims get stride 0: no copy
+  const Shape& lead = mb.lead;
+  const Shape& so = mb.out;
+  Tensor a = mb.a, b = mb.b;
   if (tf32_gemm({GemmKind::kMatmul, m, n, k})) {  // rounded copies (core/numerics.h)
     a = tf32_rounded(a);
     b = tf32_rounded(b);

@@ -179,15 +179,9 @@ Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& b) {
 // a: [..., M, K], b: [..., K, N] (leading dims broadcast) → [..., M, N]
 Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   const int64_t m = a_in.size(-2), k = a_in.size(-1), n = b_in.size(-1);
-  Shape lead_a, lead_b;
-  for (int i = 0; i < a_in.dim() - 2; ++i) lead_a.push_back(a_in.size(i));
-  for (int i = 0; i < b_in.dim() - 2; ++i) lead_b.push_back(b_in.size(i));
-  const Shape lead = broadcast_shapes(lead_a, lead_b);
-  Shape sa = lead, sb = lead, so = lead;
-  sa.push_back(m), sa.push_back(k);
-  sb.push_back(k), sb.push_back(n);
-  so.push_back(m), so.push_back(n);
-  Tensor y = Tensor::empty(so, DType::kF32, a_in.device());
+  const MatmulBroadcast shapes = broadcast_for_matmul(a_in, b_in);
+  const Shape& lead = shapes.lead;
+  Tensor y = Tensor::empty(shapes.out, DType::kF32, a_in.device());
   if (y.numel() == 0) return y;
   const int index = device_index(a_in);
   DeviceGuard guard(index);
@@ -201,10 +195,10 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   GemmOperand ga, gb;
   if (!gemm_operand(a, &ga)) a = a.contiguous();
   if (!gemm_operand(b, &gb)) b = b.contiguous();
-  while (a.dim() < sa.size()) a = a.unsqueeze(0);
-  while (b.dim() < sb.size()) b = b.unsqueeze(0);
-  a = a.expand(sa);  // broadcast dims get stride 0: cuBLAS reads a shared operand in place
-  b = b.expand(sb);
+  // Broadcast dims get stride 0: cuBLAS reads a shared operand in place.
+  MatmulBroadcast mb = broadcast_for_matmul(a, b);
+  a = mb.a;
+  b = mb.b;
   const int nlead = lead.size();
   BatchDims d = collapse_batch(a, b, nlead);
   // GEMM calls needed: one strided batch per index of the dimensions outside the innermost.
