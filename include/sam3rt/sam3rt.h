@@ -96,6 +96,14 @@ typedef void (*sam3rt_log_callback)(sam3rt_log_level level, const char* message,
  * default). The callback may be called from any thread that calls into the library. */
 SAM3RT_API void sam3rt_set_log_callback(sam3rt_log_callback callback, void* user_data);
 
+/* ---- precision --------------------------------------------------------------------------- */
+
+/* Process-wide arithmetic of the matrix products: "fp32" (default: exact float32 everywhere) or
+ * "tf32" (GPU products may use TF32 tensor cores, as the official SAM 3 code does by default:
+ * several times faster on NVIDIA Ampere and later, ~1e-3 relative difference on the outputs;
+ * no effect on the CPU). Set it before running a model. */
+SAM3RT_API sam3rt_status sam3rt_set_precision(const char* precision);
+
 /* ---- profiling ---------------------------------------------------------------------------- */
 
 /* Per-op wall time (off by default; process-wide). While on, every op adds its elapsed time to a

@@ -64,6 +64,9 @@ inline std::string choose_device(const std::string& spec) {
   return id;
 }
 
+// "fp32" (default) or "tf32" (sam3rt_set_precision), process-wide.
+inline void set_precision(const std::string& precision) { detail::check(sam3rt_set_precision(precision.c_str())); }
+
 // Per-op wall time, process-wide (sam3rt_set_op_profiling): turn on, run, read the rows.
 inline void profile_ops(bool on) { sam3rt_set_op_profiling(on ? 1 : 0); }
 inline std::vector<sam3rt_op_profile_row> op_timings() {

@@ -6,6 +6,7 @@
 #include "api/api-internal.h"
 #include "backend/backend.h"
 #include "core/log.h"
+#include "core/numerics.h"
 #include "core/profiler.h"
 
 #ifndef SAM3RT_VERSION
@@ -86,6 +87,14 @@ void sam3rt_set_log_callback(sam3rt_log_callback callback, void* user_data) {
   api::g_log_callback = callback;
   api::g_log_user = user_data;
   set_log_callback(callback ? api::forward_log : nullptr, nullptr);
+}
+
+sam3rt_status sam3rt_set_precision(const char* precision) {
+  return api::guarded([&] {
+    const std::string p = precision ? precision : "";
+    SAM3RT_CHECK(p == "fp32" || p == "tf32", kInvalidArgument, "precision must be fp32 or tf32, got '", p, "'");
+    set_matmul_precision(p == "tf32" ? MatmulPrecision::kTf32 : MatmulPrecision::kF32);
+  });
 }
 
 void sam3rt_set_op_profiling(int on) { set_op_profiling(on != 0); }

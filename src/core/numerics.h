@@ -1,4 +1,9 @@
-// Process-wide numerics mode of the CPU matrix products.
+// Process-wide numerics mode of the matrix products.
+//
+// kTf32 lets GPU matrix products use TF32 tensor cores, as PyTorch's allow_tf32 does (the official
+// SAM 3 code turns it on at import): on CUDA the cuBLAS products (linear, matmul, convolutions)
+// round their operands to TF32 and run several times faster; attention stays fp32, like the
+// official fused SDPA. It has no effect on the CPU (no TF32 hardware): CPU results stay exact.
 //
 // The default is exact float32 (BLAS sgemm, f64 in the reference kernels). kTf32Emulated
 // reproduces what an NVIDIA tensor core computes for a float32 GEMM with TF32 enabled: each
@@ -23,6 +28,7 @@ namespace sam3rt {
 enum class MatmulPrecision {
   kF32,           // exact float32 operands (default)
   kTf32Emulated,  // operands rounded to TF32 (round to nearest even), f32 accumulation
+  kTf32,          // GPU products may use TF32 tensor cores; the CPU stays exact
 };
 
 // Set from the application's thread before running a model; read by the CPU kernels.

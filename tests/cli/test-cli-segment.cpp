@@ -376,3 +376,20 @@ TEST(CliSegment, ProfilePrintsTheOpTable) {
   for (const char* op : {"linear", "attention", "conv2d", "layer_norm", "(outside ops)"})
     EXPECT_NE(r.output.find(std::string("  ") + op + " "), std::string::npos) << op << "\n" << r.output;
 }
+
+TEST(CliSegment, PrecisionIsCheckedAndRecorded) {
+  CliRun bad = segment(model_args() + " --image " + image("scene_96x64.png") + " --text cat --precision fp16");
+  EXPECT_EQ(bad.code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("--precision"), std::string::npos) << bad.output;
+  // On the CPU tf32 changes nothing: the same scores as fp32, and the JSON says which was asked for.
+  CliRun fp32 = segment(model_args() + " --image " + image("scene_96x64.png") + " --text cat --device cpu --json -");
+  CliRun tf32 = segment(model_args() + " --image " + image("scene_96x64.png") +
+                        " --text cat --device cpu --precision tf32 --json -");
+  ASSERT_EQ(fp32.code, 0) << fp32.output;
+  ASSERT_EQ(tf32.code, 0) << tf32.output;
+  const auto a = nlohmann::json::parse(fp32.output.substr(fp32.output.find('{')));
+  const auto b = nlohmann::json::parse(tf32.output.substr(tf32.output.find('{')));
+  EXPECT_EQ(a["precision"], "fp32");
+  EXPECT_EQ(b["precision"], "tf32");
+  EXPECT_EQ(a["images"], b["images"]);
+}

@@ -36,6 +36,7 @@ struct SegmentOptions {
   std::string tokenizer;
   bool quiet = false;
   bool profile = false;
+  std::string precision = "fp32";
   bool exif = false;
 };
 
@@ -159,6 +160,7 @@ int run_segment(const SegmentOptions& o) {
   if (o.profile) profile_ops(true);
   auto t_total = Clock::now();
   try {
+    set_precision(o.precision);
     ModelOptions mo;
     mo.device = o.device;
     mo.config_path = o.config;
@@ -224,7 +226,8 @@ int run_segment(const SegmentOptions& o) {
     timings["total"] = ms_since(t_total);
 
     nlohmann::json doc = {
-        {"model", o.model}, {"device", model.device()}, {"images", images}, {"timings_ms", timings}};
+        {"model", o.model},   {"device", model.device()}, {"precision", o.precision},
+        {"images", images},   {"timings_ms", timings}};
     const std::string text = doc.dump(1) + "\n";
     if (!o.out_dir.empty()) write_file_atomic((fs::path(o.out_dir) / "result.json").string(), text);
     if (o.json == "-")
@@ -274,6 +277,11 @@ CommandRegistrar reg(
       cmd.add_option("--tokenizer", o->tokenizer,
                      "CLIP BPE merges for a bare .pt (bpe_simple_vocab_16e6.txt.gz)");
       cmd.add_flag("--quiet,-q", o->quiet, "No progress or device messages on stderr");
+      cmd.add_option("--precision", o->precision,
+                     "Matrix products: fp32 (exact) or tf32 (GPU tensor cores, as the official code runs; "
+                     "no effect on the CPU)")
+          ->check(CLI::IsMember({"fp32", "tf32"}))
+          ->capture_default_str();
       cmd.add_flag("--profile", o->profile, "Print the wall time spent in each op on stderr at the end");
       cmd.add_flag("--exif", o->exif, "Rotate JPEGs by their EXIF orientation (the reference does not)");
       cmd.footer(

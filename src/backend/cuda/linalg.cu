@@ -1,6 +1,6 @@
 // Linear algebra on cuBLAS: linear and matmul, plus the row-major GEMM wrapper (gemm.h) that the
-// convolutions share. fp32 math throughout: the handle is in CUBLAS_PEDANTIC_MATH (no TF32), so
-// results stay comparable with the CPU kernels.
+// convolutions share. fp32 math by default (CUBLAS_PEDANTIC_MATH: results comparable with the CPU
+// kernels); TF32 tensor cores when matmul_precision() asks for them (core/numerics.h).
 #include <algorithm>
 #include <limits>
 #include <vector>
@@ -8,6 +8,7 @@
 #include "backend/cuda/cuda-common.cuh"
 #include "backend/cuda/cuda-kernels.h"
 #include "backend/cuda/gemm.h"
+#include "core/numerics.h"
 
 namespace sam3rt::cuda {
 
@@ -103,6 +104,9 @@ void gemm(int device, int64_t m, int64_t n, int64_t k, const GemmOperand& a, int
   SAM3RT_CHECK(m <= kIntMax && n <= kIntMax && k <= kIntMax && a.ld <= kIntMax && b.ld <= kIntMax && ldc <= kIntMax,
                kUnsupported, "CUDA GEMM: sizes ", m, "x", n, "x", k, " exceed cuBLAS's 32-bit limits");
   const cublasHandle_t h = cublas(device);
+  // TF32 tensor cores only when asked for (core/numerics.h); fp32 by default.
+  const bool tf32 = matmul_precision() == MatmulPrecision::kTf32 || matmul_precision() == MatmulPrecision::kTf32Emulated;
+  check(cublasSetMathMode(h, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_PEDANTIC_MATH), "cublasSetMathMode");
   // Row-major C = A·B is column-major Cᵀ = Bᵀ·Aᵀ: a row-major operand is already its transpose
   // in column-major terms (OP_N), a column-major one needs OP_T.
   const cublasOperation_t op_a = a.row_major ? CUBLAS_OP_N : CUBLAS_OP_T;
