@@ -54,19 +54,20 @@ AxisWeights compute_axis_weights(int in_size, int out_size) {
   a.size.resize(out_size);
   a.weights.assign(static_cast<size_t>(out_size) * a.max_size, 0.f);
   for (int i = 0; i < out_size; ++i) {
-    // Products are formed in double (exact for two floats) and rounded to float explicitly, so
-    // that the compiler cannot fuse them with the following add into an fma (-ffp-contract)
-    // and change the last bit: the kernel rounds each product.
-    const float center = mul_rounded(scale, static_cast<float>(i) + 0.5f);
+    // center = scale·(i + ½) is never rounded on its own: nvcc contracts it into each use, so
+    // center ± support and xmin − center are single fmas (written out here, so that the result
+    // does not depend on this compiler's -ffp-contract or optimisation level).
+    const float i_half = static_cast<float>(i) + 0.5f;
     // static_cast<int> truncates toward zero, as the kernel does (not floor).
-    const int xmin = std::max(static_cast<int>(center - support + 0.5f), 0);
-    const int xsize = std::min(static_cast<int>(center + support + 0.5f), in_size) - xmin;
+    const int xmin = std::max(static_cast<int>(std::fma(scale, i_half, -support) + 0.5f), 0);
+    const int xsize = std::min(static_cast<int>(std::fma(scale, i_half, support) + 0.5f), in_size) - xmin;
     a.start[i] = xmin;
     a.size[i] = xsize;
     float* w = &a.weights[static_cast<size_t>(i) * a.max_size];
-    const float xmin_m_center = static_cast<float>(xmin) - center;
+    const float xmin_m_center = std::fma(-scale, i_half, static_cast<float>(xmin));
     float total = 0.f;
     for (int j = 0; j < xsize; ++j) {
+      // The filter argument's product is rounded on its own (the kernel passes it to the filter).
       const float arg = mul_rounded(static_cast<float>(j) + xmin_m_center + 0.5f, invscale);
       w[j] = triangle(arg);
       total += w[j];
