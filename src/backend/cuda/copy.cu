@@ -35,18 +35,90 @@ __device__ inline Dst convert(Src v) {
   else return Elem<Dst>::make(Elem<Src>::get(v));
 }
 
-template <class Dst, class Src>
-__global__ void strided_copy_kernel(Dst* dst, StridedView dv, const Src* src, StridedView sv, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
-    dst[offset_of(dv, i)] = convert<Dst, Src>(src[offset_of(sv, i)]);
+// Shape and both stride sets of a copy, with size-1 dimensions dropped and adjacent dimensions
+// merged wherever both sides are contiguous across them (a permuted activation usually collapses
+// to 2–3 dimensions), so that each element needs few index divisions.
+template <class Index>
+struct CopyGeometry {
+  int dim = 0;
+  Index shape[kMaxDims] = {};
+  Index dst_stride[kMaxDims] = {};
+  Index src_stride[kMaxDims] = {};
+};
+
+struct Collapsed {
+  int dim = 0;
+  int64_t shape[kMaxDims] = {}, dst_stride[kMaxDims] = {}, src_stride[kMaxDims] = {};
+};
+
+Collapsed collapse(const Tensor& dst, const Tensor& src) {
+  Collapsed c;
+  for (int d = 0; d < dst.dim(); ++d) {
+    if (dst.size(d) == 1) continue;
+    if (c.dim > 0 && c.dst_stride[c.dim - 1] == dst.stride(d) * dst.size(d) &&
+        c.src_stride[c.dim - 1] == src.stride(d) * src.size(d)) {
+      c.shape[c.dim - 1] *= dst.size(d);  // merge into the outer dimension
+      c.dst_stride[c.dim - 1] = dst.stride(d);
+      c.src_stride[c.dim - 1] = src.stride(d);
+      continue;
+    }
+    c.shape[c.dim] = dst.size(d);
+    c.dst_stride[c.dim] = dst.stride(d);
+    c.src_stride[c.dim] = src.stride(d);
+    ++c.dim;
+  }
+  return c;
+}
+
+// Whether every linear index and element offset of the copy fits in 31 bits (64-bit division is
+// many times slower on the GPU).
+bool fits_32_bits(const Collapsed& c) {
+  int64_t n = 1, dmax = 0, smax = 0;
+  for (int d = 0; d < c.dim; ++d) {
+    if (c.dst_stride[d] < 0 || c.src_stride[d] < 0) return false;
+    n *= c.shape[d];
+    dmax += (c.shape[d] - 1) * c.dst_stride[d];
+    smax += (c.shape[d] - 1) * c.src_stride[d];
+  }
+  constexpr int64_t kMax = 0x7FFFFFFFLL;  // i + grid size must not wrap either
+  return n < kMax && dmax < kMax && smax < kMax;
+}
+
+template <class Dst, class Src, class Index>
+__global__ void strided_copy_kernel(Dst* dst, const Src* src, CopyGeometry<Index> g, Index n) {
+  for (Index i = blockIdx.x * Index(blockDim.x) + threadIdx.x; i < n; i += Index(gridDim.x) * blockDim.x) {
+    Index lin = i, d_off = 0, s_off = 0;
+    for (int d = g.dim - 1; d >= 0; --d) {
+      const Index q = lin / g.shape[d], r = lin - q * g.shape[d];
+      d_off += r * g.dst_stride[d];
+      s_off += r * g.src_stride[d];
+      lin = q;
+    }
+    dst[d_off] = convert<Dst, Src>(src[s_off]);
+  }
+}
+
+template <class Dst, class Src, class Index>
+void launch_copy_as(const Collapsed& c, Dst* dst, const Src* src, int64_t n, cudaStream_t s) {
+  CopyGeometry<Index> g;
+  g.dim = c.dim;
+  for (int d = 0; d < c.dim; ++d) {
+    g.shape[d] = static_cast<Index>(c.shape[d]);
+    g.dst_stride[d] = static_cast<Index>(c.dst_stride[d]);
+    g.src_stride[d] = static_cast<Index>(c.src_stride[d]);
+  }
+  strided_copy_kernel<Dst, Src, Index><<<blocks_for(n), kThreads, 0, s>>>(dst, src, g, static_cast<Index>(n));
+  check_launch("strided_copy");
 }
 
 template <class Dst, class Src>
 void launch_copy(const Tensor& dst, const Tensor& src, cudaStream_t s) {
   const int64_t n = dst.numel();
-  strided_copy_kernel<Dst, Src><<<blocks_for(n), kThreads, 0, s>>>(
-      static_cast<Dst*>(dst.raw_data()), strided_view(dst), static_cast<const Src*>(src.raw_data()), strided_view(src), n);
-  check_launch("strided_copy");
+  const Collapsed c = collapse(dst, src);
+  Dst* d = static_cast<Dst*>(dst.raw_data());
+  const Src* sp = static_cast<const Src*>(src.raw_data());
+  if (fits_32_bits(c)) launch_copy_as<Dst, Src, uint32_t>(c, d, sp, n, s);
+  else launch_copy_as<Dst, Src, int64_t>(c, d, sp, n, s);
 }
 
 template <class Dst>
