@@ -1,5 +1,7 @@
 // The tensor core on a CUDA device: allocation, host ↔ device copies, strided copies and dtype
 // conversions on the device, fill, reads that synchronise.
+#include <cstring>
+
 #include "cuda/cuda-test-util.h"
 
 namespace sam3rt::test {
@@ -13,6 +15,21 @@ TEST(CudaTensor, RoundTripIsExact) {
   EXPECT_EQ(max_abs_diff(dev.to(Device::cpu()), host), 0.0);
   EXPECT_EQ(dev.item_at({2, 4, 6}), host.item_at({2, 4, 6}));
   EXPECT_EQ(dev.to_vector(), host.to_vector());
+}
+
+// Large uploads go through two pinned staging buffers (32 MiB each): several rounds of both,
+// with a size that is no multiple of anything.
+TEST(CudaTensor, LargeUploadIsExact) {
+  SAM3RT_REQUIRE_CUDA();
+  const Tensor host = random_tensor({25'000'003}, 7);  // ~100 MB: 3 staging rounds + a remainder
+  const Tensor dev = host.to(gpu());
+  const Tensor back = dev.to(Device::cpu());
+  EXPECT_EQ(std::memcmp(back.raw_data(), host.raw_data(), host.nbytes()), 0);
+  // A second upload right away reuses the buffers while the first copies may still be in flight.
+  const Tensor other = random_tensor({9'000'001}, 8);
+  const Tensor dev2 = other.to(gpu());
+  EXPECT_EQ(std::memcmp(dev2.to(Device::cpu()).raw_data(), other.raw_data(), other.nbytes()), 0);
+  EXPECT_EQ(std::memcmp(dev.to(Device::cpu()).raw_data(), host.raw_data(), host.nbytes()), 0);
 }
 
 TEST(CudaTensor, StridedViewsCopyOnTheDevice) {

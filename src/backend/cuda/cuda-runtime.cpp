@@ -1,5 +1,7 @@
 #include "backend/cuda/cuda-runtime.h"
 
+#include <algorithm>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -8,14 +10,23 @@
 
 #include "backend/cuda/cuda-memory.h"
 #include "core/error.h"
+#include "core/thread-pool.h"
 
 namespace sam3rt::cuda {
 
 namespace {
 
+// Host → device copies from pageable memory (a memory-mapped model file) run at a few GB/s; large
+// ones go through two pinned buffers instead, filled by the thread pool while the other is in
+// flight (the weight upload at load is 3.4 GB).
+constexpr size_t kStagingBytes = size_t(32) << 20;
+constexpr size_t kStagedCopyMin = size_t(4) << 20;
+
 struct DeviceState {
   cudaStream_t stream = nullptr;
   cublasHandle_t cublas = nullptr;
+  void* staging[2] = {nullptr, nullptr};  // pinned, allocated on the first large upload
+  cudaEvent_t staging_free[2] = {nullptr, nullptr};
   // Caching allocator: freed blocks are kept by exact size (SAM 3's shapes repeat per image).
   std::multimap<size_t, void*> cached;
   size_t cached_bytes = 0;
@@ -94,6 +105,40 @@ void deallocate(void* ptr, size_t nbytes, int index) {
   st.cached_bytes += nbytes;
 }
 
+// False when pinned memory cannot be had (the caller then copies from pageable memory).
+bool copy_to_device_staged(DeviceState& st, void* dst, const void* src, size_t nbytes) {
+  if (!st.staging[1]) {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    for (int k = 0; k < 2 && !st.staging[1]; ++k) {
+      if (st.staging[k]) continue;
+      if (cudaHostAlloc(&st.staging[k], kStagingBytes, cudaHostAllocDefault) != cudaSuccess ||
+          cudaEventCreateWithFlags(&st.staging_free[k], cudaEventDisableTiming) != cudaSuccess) {
+        cudaGetLastError();
+        if (st.staging[k]) cudaFreeHost(st.staging[k]);
+        st.staging[k] = nullptr;
+        return false;
+      }
+    }
+  }
+  const char* from = static_cast<const char*>(src);
+  char* to = static_cast<char*>(dst);
+  int k = 0;
+  for (size_t off = 0; off < nbytes; off += kStagingBytes, k ^= 1) {
+    const size_t chunk = std::min(kStagingBytes, nbytes - off);
+    check(cudaEventSynchronize(st.staging_free[k]), "cudaEventSynchronize");  // its last copy is done
+    char* buf = static_cast<char*>(st.staging[k]);
+    constexpr int64_t kPiece = int64_t(1) << 20;
+    parallel_for((static_cast<int64_t>(chunk) + kPiece - 1) / kPiece, 1, [&](int64_t p0, int64_t p1) {
+      const size_t b = static_cast<size_t>(p0 * kPiece), e = std::min(chunk, static_cast<size_t>(p1 * kPiece));
+      std::memcpy(buf + b, from + off + b, e - b);
+    });
+    check(cudaMemcpyAsync(to + off, buf, chunk, cudaMemcpyHostToDevice, st.stream), "cudaMemcpyAsync");
+    check(cudaEventRecord(st.staging_free[k], st.stream), "cudaEventRecord");
+  }
+  // The source has been read in full: the caller may reuse it without waiting for the device.
+  return true;
+}
+
 void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t nbytes) {
   const int index = dst_device.type == DeviceType::kCUDA ? dst_device.index : src_device.index;
   DeviceState& st = state(index);
@@ -101,6 +146,8 @@ void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device
   cudaMemcpyKind kind = cudaMemcpyDeviceToDevice;
   if (dst_device.is_cpu()) kind = cudaMemcpyDeviceToHost;
   else if (src_device.is_cpu()) kind = cudaMemcpyHostToDevice;
+  if (kind == cudaMemcpyHostToDevice && nbytes >= kStagedCopyMin && copy_to_device_staged(st, dst, src, nbytes))
+    return;
   check(cudaMemcpyAsync(dst, src, nbytes, kind, st.stream), "cudaMemcpyAsync");
   // The host may reuse or read its buffer as soon as we return.
   if (kind != cudaMemcpyDeviceToDevice) check(cudaStreamSynchronize(st.stream), "cudaStreamSynchronize");
