@@ -98,11 +98,10 @@ SAM3RT_API void sam3rt_set_log_callback(sam3rt_log_callback callback, void* user
 
 /* ---- precision --------------------------------------------------------------------------- */
 
-/* Process-wide arithmetic of the matrix products: "fp32" (default: exact float32 everywhere),
- * "tf32" (GPU linear/matmul/convolution products may use TF32 tensor cores, as the official SAM 3
- * code does by default: several times faster on NVIDIA Ampere and later, ~1e-3 relative
- * difference on the outputs) or "tf32-all" (attention on tensor cores too: faster still, beyond
- * the official arithmetic). No effect on the CPU. Set it before running a model. */
+/* Process-wide arithmetic of the matrix products: "fp32" (default: exact float32 everywhere) or
+ * "tf32" (GPU products may use TF32 tensor cores, as the official SAM 3 code does by default:
+ * several times faster on NVIDIA Ampere and later, ~1e-3 relative difference on the outputs;
+ * no effect on the CPU). Set it before running a model. */
 SAM3RT_API sam3rt_status sam3rt_set_precision(const char* precision);
 
 /* ---- profiling ---------------------------------------------------------------------------- */

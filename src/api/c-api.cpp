@@ -92,10 +92,8 @@ void sam3rt_set_log_callback(sam3rt_log_callback callback, void* user_data) {
 sam3rt_status sam3rt_set_precision(const char* precision) {
   return api::guarded([&] {
     const std::string p = precision ? precision : "";
-    SAM3RT_CHECK(p == "fp32" || p == "tf32" || p == "tf32-all", kInvalidArgument,
-                 "precision must be fp32, tf32 or tf32-all, got '", p, "'");
-    set_matmul_precision(p == "fp32" ? MatmulPrecision::kF32 : MatmulPrecision::kTf32);
-    set_attention_precision(p == "tf32-all" ? MatmulPrecision::kTf32 : MatmulPrecision::kF32);
+    SAM3RT_CHECK(p == "fp32" || p == "tf32", kInvalidArgument, "precision must be fp32 or tf32, got '", p, "'");
+    set_matmul_precision(p == "tf32" ? MatmulPrecision::kTf32 : MatmulPrecision::kF32);
   });
 }
 

@@ -3,8 +3,7 @@
 // kTf32 lets GPU matrix products use TF32 tensor cores, as PyTorch's allow_tf32 does (the official
 // SAM 3 code turns it on at import): on CUDA the cuBLAS products (linear, matmul, convolutions)
 // round their operands to TF32 and run several times faster; attention stays fp32, like the
-// official fused SDPA, unless attention_precision() is kTf32 too (a tensor-core attention kernel;
-// beyond the official arithmetic). It has no effect on the CPU (no TF32 hardware): CPU results stay exact.
+// official fused SDPA. It has no effect on the CPU (no TF32 hardware): CPU results stay exact.
 //
 // The default is exact float32 (BLAS sgemm, f64 in the reference kernels). kTf32Emulated
 // reproduces what an NVIDIA tensor core computes for a float32 GEMM with TF32 enabled: each

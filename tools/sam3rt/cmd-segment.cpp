@@ -278,9 +278,9 @@ CommandRegistrar reg(
                      "CLIP BPE merges for a bare .pt (bpe_simple_vocab_16e6.txt.gz)");
       cmd.add_flag("--quiet,-q", o->quiet, "No progress or device messages on stderr");
       cmd.add_option("--precision", o->precision,
-                     "Matrix products: fp32 (exact), tf32 (GPU GEMMs on TF32 tensor cores, as the official "
-                     "code runs) or tf32-all (attention too); no effect on the CPU")
-          ->check(CLI::IsMember({"fp32", "tf32", "tf32-all"}))
+                     "Matrix products: fp32 (exact) or tf32 (GPU tensor cores, as the official code runs; "
+                     "no effect on the CPU)")
+          ->check(CLI::IsMember({"fp32", "tf32"}))
           ->capture_default_str();
       cmd.add_flag("--profile", o->profile, "Print the wall time spent in each op on stderr at the end");
       cmd.add_flag("--exif", o->exif, "Rotate JPEGs by their EXIF orientation (the reference does not)");

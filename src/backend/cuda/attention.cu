@@ -18,9 +18,7 @@
 #include <cmath>
 
 #include "backend/cuda/cuda-common.cuh"
-#include "backend/cuda/attention-args.cuh"
 #include "backend/cuda/cuda-kernels.h"
-#include "core/numerics.h"
 
 namespace sam3rt::cuda {
 namespace {
@@ -32,6 +30,25 @@ constexpr int kRows = 4;             // query rows per thread
 constexpr int kKeys = 8;             // keys per thread in S (two groups of 4: tx·4 + {0..3} and 32 + tx·4 + {0..3})
 constexpr int kPStride = kBK + 4;    // row stride of the P tile: float4 rows, conflict-free stores
 constexpr int kMaxHeadDim = 128;
+
+// Geometry of one [B, H, L, E] operand whose last dimension is contiguous (stride 1).
+struct HeadView {
+  const float* data;
+  int64_t sb, sh, sl;  // strides of B, H, L in elements (any, including 0)
+  bool vec;            // float4 loads are aligned: E % 4 == 0, 16-byte base, strides multiples of 4
+};
+
+struct AttnArgs {
+  HeadView q, k, v;
+  const uint8_t* mask;  // [B, Lk] with strides mb, ml; nullptr when undefined
+  int64_t mb, ml;
+  const float* bias;  // [B, H, Lq, Lk] with strides bb, bh, bq, bk (stride-0 broadcast allowed); nullptr when undefined
+  int64_t bb, bh, bq, bk;
+  float* out;  // contiguous [B, H, Lq, Dv]
+  int64_t B, H, Lq, Lk;
+  int D, Dv;
+  float scale;
+};
 
 // The shared-memory layout for bucket P (floats): Q [P][kBQ], K [P][kBK], V [kBK][P], P [kBQ][kPStride].
 template <int P>
@@ -327,11 +344,6 @@ Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, con
   args.scale = scale;
 
   const int64_t widest = D > Dv ? D : Dv;
-  // Tensor cores when asked for (core/numerics.h: attention precision TF32), head dims up to 64.
-  if (attention_precision() == MatmulPrecision::kTf32 && widest <= 64) {
-    launch_attention_tf32(args, s);
-    return y;
-  }
   if (widest <= 16) launch_attention<16>(args, s);
   else if (widest <= 32) launch_attention<32>(args, s);
   else if (widest <= 64) launch_attention<64>(args, s);
