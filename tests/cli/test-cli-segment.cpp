@@ -363,7 +363,7 @@ TEST(CliSegment, InterruptedRunLeavesNoHalfWrittenFiles) {
       if (e.path().extension() == ".png") {
         EXPECT_NO_THROW(decode_image_file(e.path().string()));
       } else if (name == "result.json") {
-        EXPECT_NO_THROW((void)nlohmann::json::parse(std::ifstream(e.path())));
+        EXPECT_NO_THROW({ const auto doc = nlohmann::json::parse(std::ifstream(e.path())); EXPECT_FALSE(doc.is_null()); });
       }
     }
   }
