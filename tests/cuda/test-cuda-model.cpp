@@ -1,6 +1,6 @@
 // The whole image model on a CUDA device: every fixture case, every tensor of its float32
 // reference file, with the same bars as the CPU (tests/parity/test-every-fixture-tensor.cpp);
-// the CLI choosing the GPU by itself.
+// the CLI choosing the GPU by itself (and still running on the CPU when asked).
 #include "common/sam3-fixtures.h"
 #include "cuda/cuda-test-util.h"
 
@@ -19,7 +19,7 @@ TEST_P(CudaModel, EveryFixtureTensorMatchesTheFloat32Reference) {
 INSTANTIATE_TEST_SUITE_P(AllCases, CudaModel, ::testing::ValuesIn(case_names()),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
-TEST(CudaModelCli, AutoPicksTheGpuAndMatchesTheCpu) {
+TEST(CudaModelCli, AutoPicksTheGpuAndTheCpuStaysSelectable) {
   SAM3RT_REQUIRE_CUDA();
   const std::string m = tiny_dir() + "/model/";
   const std::string common = cli_path() + " segment --model " + m + "sam3-tiny.pt --config " + m +
