@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "sam3rt/sam3rt.hpp"
+#include "tools/sam3rt/arg-parse.h"
 #include "tools/sam3rt/commands.h"
 #include "tools/sam3rt/segment-output.h"
 
@@ -47,37 +48,13 @@ double ms_since(Clock::time_point t0) {
 
 // "X0,Y0,X1,Y1" with an optional ":neg" (negative exemplar) or ":pos" suffix.
 Box parse_box(const std::string& spec) {
-  std::string coords = spec;
+  const CoordSpec c = parse_coords("--box", spec, 4, "X0,Y0,X1,Y1[:neg]");
   Box box;
-  const size_t colon = spec.find(':');
-  if (colon != std::string::npos) {
-    const std::string label = spec.substr(colon + 1);
-    if (label == "neg" || label == "negative")
-      box.positive = false;
-    else if (label != "pos" && label != "positive")
-      throw UsageError("--box '" + spec + "': the label after ':' must be 'neg' or 'pos'");
-    coords = spec.substr(0, colon);
-  }
-  std::vector<float> v;
-  std::stringstream ss(coords);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    size_t used = 0;
-    float f = 0;
-    try {
-      f = std::stof(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    // stof accepts "nan"/"inf"; a box must be four finite pixel coordinates.
-    if (used == 0 || used != item.size() || !std::isfinite(f))
-      throw UsageError("--box '" + spec + "': '" + item +
-                       "' is not a finite number; expected X0,Y0,X1,Y1[:neg]");
-    v.push_back(f);
-  }
-  if (v.size() != 4 || coords.empty() || coords.back() == ',')
-    throw UsageError("--box '" + spec +
-                     "': expected four numbers X0,Y0,X1,Y1 (pixels), optionally followed by :neg");
+  if (c.label == "neg" || c.label == "negative")
+    box.positive = false;
+  else if (!c.label.empty() && c.label != "pos" && c.label != "positive")
+    throw UsageError("--box '" + spec + "': the label after ':' must be 'neg' or 'pos'");
+  const std::vector<float>& v = c.values;
   if (v[2] < v[0] || v[3] < v[1])
     throw UsageError("--box '" + spec +
                      "': x1 < x0 or y1 < y0; give the top-left corner first (X0,Y0,X1,Y1)");
