@@ -83,9 +83,6 @@ void Sam3Config::validate() const {
   positive(fuser_kernel, "fuser_kernel");
   SAM3RT_CHECK(sam_mask_in_chans > 0 && sam_mask_in_chans % 4 == 0, kFormat,
                "model configuration: sam_mask_in_chans must be a positive multiple of 4, got ", sam_mask_in_chans);
-  SAM3RT_CHECK(d_model % 8 == 0, kFormat, "model configuration: d_model must be a multiple of 8 (SAM mask head d/8)");
-  SAM3RT_CHECK((d_model / sam_attn_downsample) % sam_heads == 0 && d_model % sam_heads == 0, kFormat,
-               "model configuration: sam_heads must divide d_model and d_model/sam_attn_downsample");
   for (int g : vit_global)
     SAM3RT_CHECK(g >= 0 && g < vit_depth, kFormat, "model configuration: global block ", g, " outside 0..",
                  vit_depth - 1);

@@ -6,7 +6,24 @@
 
 namespace sam3rt {
 
-TrackerHeads::TrackerHeads(const Sam3Config& c, const WeightStore& w)
+namespace {
+// Divisibility the SAM heads need; checked only where a tracker is built, so that a detector-only
+// configuration with small widths stays valid.
+const Sam3Config& checked_tracker_config(const Sam3Config& c) {
+  SAM3RT_CHECK(c.d_model % 8 == 0, kFormat, "model configuration: d_model must be a multiple of 8 for the tracker "
+               "(its mask head works at d/8 channels), got ", c.d_model);
+  SAM3RT_CHECK(c.d_model % c.sam_attn_downsample == 0 && (c.d_model / c.sam_attn_downsample) % c.sam_heads == 0 &&
+                   c.d_model % c.sam_heads == 0,
+               kFormat, "model configuration: sam_heads ", c.sam_heads, " must divide d_model ", c.d_model,
+               " and d_model/sam_attn_downsample");
+  return c;
+}
+}  // namespace
+
+TrackerHeads::TrackerHeads(const Sam3Config& config, const WeightStore& w)
+    : TrackerHeads(checked_tracker_config(config), w, 0) {}
+
+TrackerHeads::TrackerHeads(const Sam3Config& c, const WeightStore& w, int)
     : neck_(std::make_unique<SimpleFpnNeck>(c, w, std::string(kDetectorPrefix) + "backbone.vision_backbone.",
                                             "sam2_convs")),
       no_mem_embed_(w.get(std::string(kTrackerPrefix) + "no_mem_embed", {1, 1, c.d_model})),

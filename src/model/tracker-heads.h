@@ -38,6 +38,8 @@ class TrackerHeads {
   const SamMaskDecoder& mask_decoder() const { return mask_decoder_; }
 
  private:
+  TrackerHeads(const Sam3Config& config, const WeightStore& weights, int);  // after the config checks
+
   std::unique_ptr<SimpleFpnNeck> neck_;
   Tensor no_mem_embed_;  // [1, 1, d]
   SamPromptEncoder prompt_encoder_;

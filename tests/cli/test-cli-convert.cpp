@@ -121,7 +121,8 @@ TEST(CliConvert, RandomWeightsForAConfig) {
   EXPECT_NE(read_bytes(a), read_bytes(c));
   LoadedModel m = load_model(a);  // validates against the configuration
   EXPECT_EQ(m.config.num_queries, 8);
-  EXPECT_EQ(m.weights.size(), 320u);
+  // the tiny detector's 320 tensors + the tracker's 331 (22 sam2_convs + 309 tracker.*, spec §16.1)
+  EXPECT_EQ(m.weights.size(), 320u + 331u);
 }
 
 TEST(CliConvertBad, NonExistentInput) {
