@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "sam3rt/sam3rt.hpp"
+#include "tools/sam3rt/box-arg.h"
 #include "tools/sam3rt/commands.h"
 #include "tools/sam3rt/segment-output.h"
 
@@ -43,46 +44,6 @@ struct SegmentOptions {
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-// "X0,Y0,X1,Y1" with an optional ":neg" (negative exemplar) or ":pos" suffix.
-Box parse_box(const std::string& spec) {
-  std::string coords = spec;
-  Box box;
-  const size_t colon = spec.find(':');
-  if (colon != std::string::npos) {
-    const std::string label = spec.substr(colon + 1);
-    if (label == "neg" || label == "negative")
-      box.positive = false;
-    else if (label != "pos" && label != "positive")
-      throw UsageError("--box '" + spec + "': the label after ':' must be 'neg' or 'pos'");
-    coords = spec.substr(0, colon);
-  }
-  std::vector<float> v;
-  std::stringstream ss(coords);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    size_t used = 0;
-    float f = 0;
-    try {
-      f = std::stof(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    // stof accepts "nan"/"inf"; a box must be four finite pixel coordinates.
-    if (used == 0 || used != item.size() || !std::isfinite(f))
-      throw UsageError("--box '" + spec + "': '" + item +
-                       "' is not a finite number; expected X0,Y0,X1,Y1[:neg]");
-    v.push_back(f);
-  }
-  if (v.size() != 4 || coords.empty() || coords.back() == ',')
-    throw UsageError("--box '" + spec +
-                     "': expected four numbers X0,Y0,X1,Y1 (pixels), optionally followed by :neg");
-  if (v[2] < v[0] || v[3] < v[1])
-    throw UsageError("--box '" + spec +
-                     "': x1 < x0 or y1 < y0; give the top-left corner first (X0,Y0,X1,Y1)");
-  box.xyxy = {v[0], v[1], v[2], v[3]};
-  return box;
 }
 
 // Errors from the C/C++ API become the CLI's typed errors (exit 2 for invalid arguments, else 1).
