@@ -15,6 +15,7 @@
 #include <jerror.h>
 #include <jpeglib.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "core/error.h"
@@ -23,6 +24,9 @@
 
 namespace sam3rt::detail {
 namespace {
+
+// 1 GiB: a progressive 16k×16k 4:2:0 JPEG (the default pixel cap) needs about 800 MB.
+constexpr long kJpegMaxWorkingMemory = 1L << 30;
 
 struct JpegErrorManager {
   jpeg_error_mgr base;  // first member: libjpeg hands back a jpeg_error_mgr*
@@ -71,6 +75,10 @@ bool read_jpeg(JpegJob* job, JpegErrorManager* err) {
     return false;
   }
   jpeg_create_decompress(&cinfo);
+  // libjpeg's own working memory (for progressive and multi-scan files, coefficient buffers of the
+  // whole image, 2 bytes per sample) is capped, so that a header claiming a huge image cannot
+  // make it allocate gigabytes; a file over the cap fails with libjpeg's "backing store" error.
+  cinfo.mem->max_memory_to_use = kJpegMaxWorkingMemory;
   jpeg_mem_src(&cinfo, job->data, static_cast<unsigned long>(job->size));
   jpeg_read_header(&cinfo, TRUE);
   const JDIMENSION w = cinfo.image_width, h = cinfo.image_height;
@@ -95,9 +103,15 @@ bool read_jpeg(JpegJob* job, JpegErrorManager* err) {
   }
   job->width = static_cast<int>(cinfo.output_width);
   job->height = static_cast<int>(cinfo.output_height);
-  job->pixels->resize(static_cast<size_t>(job->width) * job->height * channels);
+  // The pixel buffer grows with the rows actually decoded: a truncated file whose header claims a
+  // huge image stops at its first missing row, before most of the buffer would exist.
+  const size_t row_bytes = static_cast<size_t>(job->width) * channels;
+  const size_t full = row_bytes * job->height;
+  job->pixels->clear();
   while (cinfo.output_scanline < cinfo.output_height) {
-    JSAMPROW row = job->pixels->data() + static_cast<size_t>(cinfo.output_scanline) * job->width * channels;
+    const size_t need = (static_cast<size_t>(cinfo.output_scanline) + 1) * row_bytes;
+    if (need > job->pixels->size()) job->pixels->resize(std::min(full, std::max(need, 2 * job->pixels->size())));
+    JSAMPROW row = job->pixels->data() + static_cast<size_t>(cinfo.output_scanline) * row_bytes;
     jpeg_read_scanlines(&cinfo, &row, 1);
     if (err->truncated) break;
   }

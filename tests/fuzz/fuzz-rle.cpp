@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "fuzz/fuzz-target.h"
+#include "core/error.h"
 #include "pipeline/rle.h"
 
 SAM3RT_FUZZ_TARGET(rle) {

@@ -113,7 +113,7 @@ def torch_zip(obj, storages, prefix="archive", zip64=False):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
         def add(name, data):
-            with z.open(zipfile.ZipInfo(name), "w", force_zip64=zip64) as f:
+            with z.open(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), "w", force_zip64=zip64) as f:
                 f.write(data)
         add(f"{prefix}/data.pkl", torch_pickle(obj))
         add(f"{prefix}/byteorder", b"little")
@@ -137,8 +137,9 @@ def write_pickle_and_zip_seeds():
     put("zip_archive", "zip64.zip", torch_zip(sd, storages, zip64=True))
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("deflated.txt", "hello " * 20)
-        z.writestr("dir/", "")
+        # Fixed timestamps keep the seed's bytes the same on every run.
+        z.writestr(zipfile.ZipInfo("deflated.txt", (1980, 1, 1, 0, 0, 0)), "hello " * 20, zipfile.ZIP_DEFLATED)
+        z.writestr(zipfile.ZipInfo("dir/", (1980, 1, 1, 0, 0, 0)), "")
         z.comment = b"comment"
     put("zip_archive", "deflated.zip", buf.getvalue())
     put("zip_archive", "empty.zip", b"PK\x05\x06" + b"\x00" * 18)
@@ -252,6 +253,7 @@ def write_text_seeds():
     for name, t in {"plain.txt": "10,20,30,40", "neg.txt": "0.5,1e2,300.25,400:neg",
                     "pos.txt": "-5,-5,5,5:positive", "bad.txt": "nan,1,2,3"}.items():
         put("box_arg", name, t)
+    put("box_arg", "hostile.bin", b"evil\x1b[31m\xff,1,2,3:\xe2\x80\xae")
 
 
 if __name__ == "__main__":
