@@ -33,6 +33,14 @@ void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
+// A safetensors file with the given header bytes (and data) as they are, valid or not.
+void write_raw_safetensors(const std::string& path, const std::string& header, const std::string& data = "") {
+  std::string file(8, '\0');
+  const uint64_t n = header.size();
+  std::memcpy(file.data(), &n, 8);
+  write_file(path, file + header + data);
+}
+
 template <class F>
 std::string message_of(F&& f) {
   try {
@@ -93,10 +101,7 @@ TEST(SafeMessages, SafetensorsHeaderWithRawBytes) {
   // The case: a corrupt header whose bytes ended up raw in the CLI's error line.
   test::TempDir dir;
   std::string header = "{\"" + kHostile + "\": 12, \x01\xff}";
-  std::string file(8, '\0');
-  const uint64_t n = header.size();
-  std::memcpy(file.data(), &n, 8);
-  write_file(dir.file("bad.safetensors"), file + header);
+  write_raw_safetensors(dir.file("bad.safetensors"), header);
   const std::string m = message_of([&] { open_safetensors(dir.file("bad.safetensors")); });
   expect_safe(m);
   EXPECT_NE(m.find("not valid JSON"), std::string::npos) << m;
@@ -107,10 +112,7 @@ TEST(SafeMessages, SafetensorsTensorNameAndValue) {
   const std::string name = kHostileJson + std::string(5000, 'n');
   const std::string header = nlohmann::json{{name, {{"dtype", "F32"}, {"shape", {std::string(5000, 's')}},
                                                     {"data_offsets", {0, 4}}}}}.dump();
-  std::string file(8, '\0');
-  const uint64_t n = header.size();
-  std::memcpy(file.data(), &n, 8);
-  write_file(dir.file("name.safetensors"), file + header + "0000");
+  write_raw_safetensors(dir.file("name.safetensors"), header, "0000");
   const std::string m = message_of([&] { open_safetensors(dir.file("name.safetensors")); });
   expect_safe(m, 2 * kMaxQuotedBytes + 200 + dir.file("name.safetensors").size());
   EXPECT_NE(m.find("evil\\x1b"), std::string::npos) << m;
@@ -121,10 +123,7 @@ TEST(SafeMessages, SafetensorsDeeplyNestedShapeDoesNotRecurse) {
   test::TempDir dir;
   const std::string header = "{\"t\":{\"dtype\":\"F32\",\"shape\":[" + std::string(200000, '[') +
                              std::string(200000, ']') + "],\"data_offsets\":[0,0]}}";
-  std::string file(8, '\0');
-  const uint64_t n = header.size();
-  std::memcpy(file.data(), &n, 8);
-  write_file(dir.file("deep.safetensors"), file + header);
+  write_raw_safetensors(dir.file("deep.safetensors"), header);
   const std::string m = message_of([&] { open_safetensors(dir.file("deep.safetensors")); });
   expect_safe(m);
   EXPECT_NE(m.find("an array"), std::string::npos) << m;
