@@ -91,6 +91,24 @@ bool read_jpeg(JpegJob* job, JpegErrorManager* err) {
     jpeg_destroy_decompress(&cinfo);
     return false;
   }
+  // Huffman-coded data spends at least one bit per 8×8 block and component on its DC code, and a
+  // sequential scan one more on the end-of-block code: a file shorter than that cannot hold the
+  // image its header declares. libjpeg would pad the missing blocks silently (a 554-byte file
+  // decoded to 2096×64000 pixels in 16 s), so such a file is refused as truncated before decoding.
+  // (Arithmetic coding has no such bound; the pixel caps still hold for it.)
+  if (!cinfo.arith_code) {
+    uint64_t blocks = 0;
+    for (int c = 0; c < cinfo.num_components; ++c)
+      blocks += static_cast<uint64_t>(cinfo.comp_info[c].width_in_blocks) * cinfo.comp_info[c].height_in_blocks;
+    const uint64_t min_bits = blocks * (cinfo.progressive_mode ? 1 : 2);
+    if (min_bits > 8 * static_cast<uint64_t>(job->size)) {
+      std::snprintf(err->message, sizeof(err->message),
+                    "the file is %zu bytes, too short for the %ux%u image its header declares; it is truncated",
+                    job->size, static_cast<unsigned>(w), static_cast<unsigned>(h));
+      jpeg_destroy_decompress(&cinfo);
+      return false;
+    }
+  }
   job->cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
   job->adobe = cinfo.saw_Adobe_marker;
   cinfo.out_color_space = job->cmyk ? JCS_CMYK : JCS_RGB;
