@@ -236,6 +236,57 @@ SAM3RT_API const uint8_t* sam3rt_result_mask(const sam3rt_result* result, size_t
 SAM3RT_API size_t sam3rt_result_timings(const sam3rt_result* result, const sam3rt_timing** timings);
 SAM3RT_API void sam3rt_result_free(sam3rt_result* result);
 
+/* ---- interactive segmentation: clicks, a box, a previous mask → one object --------------- */
+/* Needs a model with tracker weights (sam3.pt, a Hugging Face sam3_video folder, or a .sam3rt
+ * converted from one); otherwise sam3_session_click fails with SAM3RT_ERR_UNSUPPORTED. A click
+ * on an image the session already encoded reruns only the prompt encoder and mask decoder. */
+
+/* 1 when the model can answer click prompts (it holds tracker weights). */
+SAM3RT_API int sam3rt_model_has_tracker(const sam3rt_model* model);
+/* Side of the low-resolution logits (288 for the released model): mask_input is this square. */
+SAM3RT_API int sam3rt_model_mask_input_size(const sam3rt_model* model);
+
+typedef struct sam3rt_point {
+  float x, y; /* pixels of the original image (continuous: 0 = left/top edge) */
+  int label;  /* 1 = on the object, 0 = not on it; -1 (ignored), 2/3 (box corners) as SAM */
+} sam3rt_point;
+
+typedef struct sam3rt_click_prompt {
+  const sam3rt_point* points; /* may be NULL when n_points is 0 */
+  size_t n_points;
+  const float* box;        /* NULL, or x0, y0, x1, y1 in pixels of the original image */
+  const float* mask_input; /* NULL, or size·size low-resolution logits of a previous result
+                              (sam3rt_click_result_low_res_logits), row-major */
+  int mask_input_size;     /* side of mask_input: sam3rt_model_mask_input_size() */
+  int multimask;           /* 1 (default): 3 candidates, for ambiguous prompts; 0: one mask */
+} sam3rt_click_prompt;
+
+/* No points, no box, no mask input, multimask 1. A prompt needs at least one of the three. */
+SAM3RT_API sam3rt_click_prompt sam3rt_click_prompt_default(void);
+
+typedef struct sam3rt_click_result sam3rt_click_result;
+
+/* Points with NaN/infinite coordinates or labels outside -1..3, a box with x1 < x0 or y1 < y0,
+ * a mask input of another size or with non-finite values, or an empty prompt are refused
+ * (SAM3RT_ERR_INVALID_ARGUMENT). Points outside the image are used as given. */
+SAM3RT_API sam3rt_status sam3rt_session_click(sam3rt_session* session, const sam3rt_click_prompt* prompt,
+                                              sam3rt_click_result** result);
+
+/* Candidates in decoder order (not sorted): 3 with multimask, else 1. */
+SAM3RT_API size_t sam3rt_click_result_count(const sam3rt_click_result* result);
+SAM3RT_API int sam3rt_click_result_width(const sam3rt_click_result* result);
+SAM3RT_API int sam3rt_click_result_height(const sam3rt_click_result* result);
+/* Candidate i (out of range gives 0 / NULL): predicted IoU, mask (height·width, 0/1),
+ * low-resolution logits (*size × *size floats, clamped to ±32: pass one back as mask_input). */
+SAM3RT_API float sam3rt_click_result_iou(const sam3rt_click_result* result, size_t i);
+SAM3RT_API const uint8_t* sam3rt_click_result_mask(const sam3rt_click_result* result, size_t i);
+SAM3RT_API const float* sam3rt_click_result_low_res_logits(const sam3rt_click_result* result, size_t i, int* size);
+/* The decoder's object-score logit (> 0: the object is judged present). */
+SAM3RT_API float sam3rt_click_result_object_score(const sam3rt_click_result* result);
+/* "tracker_features" (0 when cached), "decoder", "postprocess"; valid until the result is freed. */
+SAM3RT_API size_t sam3rt_click_result_timings(const sam3rt_click_result* result, const sam3rt_timing** timings);
+SAM3RT_API void sam3rt_click_result_free(sam3rt_click_result* result);
+
 #ifdef __cplusplus
 }
 #endif

@@ -96,6 +96,10 @@ class Model {
   }
   std::string device() const { return sam3rt_model_device(handle_.get()); }
   int image_size() const { return sam3rt_model_image_size(handle_.get()); }
+  // Whether click prompts work (the model holds tracker weights), and the side of their
+  // low-resolution logits (288 for the released model).
+  bool has_tracker() const { return sam3rt_model_has_tracker(handle_.get()) != 0; }
+  int mask_input_size() const { return sam3rt_model_mask_input_size(handle_.get()); }
   sam3rt_model* get() const { return handle_.get(); }
 
  private:
@@ -138,6 +142,33 @@ struct Result {
   int width = 0, height = 0;
   float presence = 0;
   std::vector<Instance> instances;  // score descending
+  std::vector<Timing> timings;
+};
+
+// Interactive segmentation of one object: points (label 1 on the object, 0 not on it), an
+// optional box, an optional previous result's low-resolution logits.
+struct Point {
+  float x = 0, y = 0;  // pixels of the original image
+  int label = 1;
+};
+
+struct ClickPrompt {
+  std::vector<Point> points;
+  std::optional<std::array<float, 4>> box;  // x0, y0, x1, y1 pixels
+  std::vector<float> mask_input;            // empty, or mask_input_size² logits (ClickResult::low_res_logits[k])
+  bool multimask = true;                    // 3 candidates, or 1
+};
+
+struct ClickCandidate {
+  float iou = 0;                     // predicted IoU
+  std::vector<uint8_t> mask;         // height × width, row-major, 0/1
+  std::vector<float> low_res_logits; // low_res_size², clamped to ±32: feed back as mask_input
+};
+
+struct ClickResult {
+  int width = 0, height = 0, low_res_size = 0;
+  float object_score_logit = 0;
+  std::vector<ClickCandidate> candidates;  // decoder order: 3 with multimask, else 1
   std::vector<Timing> timings;
 };
 
@@ -202,6 +233,45 @@ class ImageSession {
     }
     const sam3rt_timing* t = nullptr;
     const size_t nt = sam3rt_result_timings(raw, &t);
+    for (size_t i = 0; i < nt; ++i) r.timings.push_back({t[i].stage, t[i].ms});
+    return r;
+  }
+
+  ClickResult click(const ClickPrompt& prompt) {
+    std::vector<sam3rt_point> points;
+    for (const Point& pt : prompt.points) points.push_back({pt.x, pt.y, pt.label});
+    sam3rt_click_prompt p = sam3rt_click_prompt_default();
+    p.points = points.data();
+    p.n_points = points.size();
+    p.box = prompt.box ? prompt.box->data() : nullptr;
+    if (!prompt.mask_input.empty()) {
+      p.mask_input = prompt.mask_input.data();
+      p.mask_input_size = 0;
+      while (static_cast<size_t>(p.mask_input_size + 1) * (p.mask_input_size + 1) <= prompt.mask_input.size())
+        ++p.mask_input_size;  // the side of a square input; a non-square length is refused below
+      if (static_cast<size_t>(p.mask_input_size) * p.mask_input_size != prompt.mask_input.size())
+        p.mask_input_size = -1;
+    }
+    p.multimask = prompt.multimask ? 1 : 0;
+    sam3rt_click_result* raw = nullptr;
+    detail::check(sam3rt_session_click(handle_.get(), &p, &raw));
+    std::unique_ptr<sam3rt_click_result, void (*)(sam3rt_click_result*)> guard(raw, sam3rt_click_result_free);
+    ClickResult r;
+    r.width = sam3rt_click_result_width(raw);
+    r.height = sam3rt_click_result_height(raw);
+    r.object_score_logit = sam3rt_click_result_object_score(raw);
+    const size_t pixels = static_cast<size_t>(r.width) * r.height;
+    for (size_t i = 0; i < sam3rt_click_result_count(raw); ++i) {
+      ClickCandidate c;
+      c.iou = sam3rt_click_result_iou(raw, i);
+      const uint8_t* m = sam3rt_click_result_mask(raw, i);
+      c.mask.assign(m, m + pixels);
+      const float* low = sam3rt_click_result_low_res_logits(raw, i, &r.low_res_size);
+      c.low_res_logits.assign(low, low + static_cast<size_t>(r.low_res_size) * r.low_res_size);
+      r.candidates.push_back(std::move(c));
+    }
+    const sam3rt_timing* t = nullptr;
+    const size_t nt = sam3rt_click_result_timings(raw, &t);
     for (size_t i = 0; i < nt; ++i) r.timings.push_back({t[i].stage, t[i].ms});
     return r;
   }

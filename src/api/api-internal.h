@@ -29,7 +29,18 @@ struct sam3rt_result {
   std::vector<sam3rt_timing> timings;  // stage names point into result.timings
 };
 
+struct sam3rt_click_result {
+  sam3rt::pipeline::ClickResult result;
+  int width = 0, height = 0;
+  std::vector<sam3rt_timing> timings;  // stage names point into result.timings
+};
+
 namespace sam3rt::api {
+
+// Stage timings as the C API hands them out (names point into `from`).
+void fill_timings(const sam3rt::pipeline::Timings& from, std::vector<sam3rt_timing>* to);
+// Writes the session's dump to its dump path, if one is set, and turns the dump off.
+void flush_dump(sam3rt_session* session);
 
 // Records the message for sam3rt_last_error() on this thread and returns the status.
 sam3rt_status set_error(sam3rt_status status, const std::string& message);

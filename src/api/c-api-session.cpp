@@ -24,17 +24,30 @@ bool path_exists(const char* path) {
   return ::stat(path, &st) == 0;
 }
 
-void fill_timings(const pipeline::Timings& src, std::vector<sam3rt_timing>* dst) {
-  dst->clear();
-  for (const auto& [stage, ms] : src) dst->push_back({stage.c_str(), ms});
-}
-
 const pipeline::Instance* instance_at(const sam3rt_result* r, size_t i) {
   if (!r || i >= r->result.instances.size()) return nullptr;
   return &r->result.instances[i];
 }
 
 }  // namespace
+
+namespace sam3rt::api {
+
+void fill_timings(const pipeline::Timings& src, std::vector<sam3rt_timing>* dst) {
+  dst->clear();
+  for (const auto& [stage, ms] : src) dst->push_back({stage.c_str(), ms});
+}
+
+void flush_dump(sam3rt_session* session) {
+  if (session->dump_path.empty()) return;
+  write_dump(session->dump_path, session->session->dump());
+  session->session->enable_dump(false);
+  session->dump_path.clear();
+}
+
+}  // namespace sam3rt::api
+
+using api::fill_timings;
 
 extern "C" {
 
@@ -194,11 +207,7 @@ sam3rt_status sam3rt_session_predict(sam3rt_session* session, const sam3rt_promp
     r->width = session->session->image().width;
     r->height = session->session->image().height;
     fill_timings(r->result.timings, &r->timings);
-    if (!session->dump_path.empty()) {
-      api::write_dump(session->dump_path, session->session->dump());
-      session->session->enable_dump(false);
-      session->dump_path.clear();
-    }
+    api::flush_dump(session);
     *result = r.release();
   });
 }

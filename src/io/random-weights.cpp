@@ -58,13 +58,13 @@ Tensor random_weight(const Sam3Config& config, const WeightSpec& spec, uint64_t 
 
 WeightStore random_weights(const Sam3Config& config, uint64_t seed) {
   WeightStore w;
-  for (const WeightSpec& s : image_weight_specs(config)) w.set(s.name, random_weight(config, s, seed));
+  for (const WeightSpec& s : full_model_weight_specs(config)) w.set(s.name, random_weight(config, s, seed));
   return w;
 }
 
 void write_random_model(const std::string& path, const Sam3Config& config, const std::vector<std::string>& merges,
                         DType dtype, uint64_t seed) {
-  std::vector<WeightSpec> specs = image_weight_specs(config);
+  std::vector<WeightSpec> specs = full_model_weight_specs(config);
   std::vector<SafetensorsEntry> entries;
   for (const WeightSpec& s : specs) {
     Shape shape = s.shape;

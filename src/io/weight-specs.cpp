@@ -4,44 +4,11 @@
 #include <set>
 
 #include "core/log.h"
+#include "io/weight-spec-builder.h"
 
 namespace sam3rt {
 
 namespace {
-
-class SpecBuilder {
- public:
-  std::vector<WeightSpec> specs;
-
-  void add(const std::string& name, Shape shape, int64_t fan_in = 0, bool required = true,
-           WeightRole role = WeightRole::kParameter) {
-    specs.push_back({name, shape, required, role, fan_in});
-  }
-  // nn.Linear(in, out): weight [out, in], bias [out].
-  void linear(const std::string& p, int64_t in, int64_t out, bool required = true) {
-    add(p + ".weight", {out, in}, in, required);
-    add(p + ".bias", {out}, in, required);
-  }
-  void layer_norm(const std::string& p, int64_t d) {
-    add(p + ".weight", {d}, 0, true, WeightRole::kNormWeight);
-    add(p + ".bias", {d});
-  }
-  // nn.MultiheadAttention(d): packed q/k/v projection plus out_proj.
-  void mha(const std::string& p, int64_t d) {
-    add(p + ".in_proj_weight", {3 * d, d}, d);
-    add(p + ".in_proj_bias", {3 * d}, d);
-    linear(p + ".out_proj", d, d);
-  }
-  void conv(const std::string& p, int64_t in, int64_t out, int64_t k) {
-    add(p + ".weight", {out, in, k, k}, in * k * k);
-    add(p + ".bias", {out}, in * k * k);
-  }
-  // nn.ConvTranspose2d(in, out, 2, stride 2): weight [in, out, 2, 2].
-  void conv_transpose2(const std::string& p, int64_t in, int64_t out) {
-    add(p + ".weight", {in, out, 2, 2}, in);
-    add(p + ".bias", {out}, in);
-  }
-};
 
 bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
 
@@ -213,7 +180,8 @@ std::string shape_str(const Shape& s) {
 }  // namespace
 
 void validate_weights(const Sam3Config& config, const WeightStore& weights) {
-  std::vector<WeightSpec> specs = image_weight_specs(config);
+  std::vector<WeightSpec> specs =
+      has_tracker_weights(weights) ? full_model_weight_specs(config) : image_weight_specs(config);
   std::set<std::string> known;
   std::vector<std::string> missing;
   for (const WeightSpec& s : specs) {

@@ -27,16 +27,25 @@ struct WeightSpec {
   int64_t fan_in = 0;      // for random initialisation; 0 for norms and embeddings
 };
 
-// The official key prefix of the image detector.
+// The official key prefixes of the image detector and of the tracker.
 inline constexpr const char* kDetectorPrefix = "detector.";
+inline constexpr const char* kTrackerPrefix = "tracker.";
 
 std::vector<WeightSpec> image_weight_specs(const Sam3Config& config);
+// The SAM2 neck branch (detector.backbone.vision_backbone.sam2_convs.*) and every tracker.* tensor
+// (src/io/tracker-weight-specs.cpp).
+std::vector<WeightSpec> tracker_weight_specs(const Sam3Config& config);
+// Both tables: the whole released checkpoint (what random weights and `convert --random-weights` make).
+std::vector<WeightSpec> full_model_weight_specs(const Sam3Config& config);
+// True when the weights hold any tracker.* tensor; validate_weights then requires all of them.
+bool has_tracker_weights(const WeightStore& weights);
 
 // Checks that every required tensor is present and every present tensor has its expected shape
 // and a floating-point dtype; throws kFormat naming the tensor, the expected and the found shape
 // (or listing the missing tensors). Keys outside the table are reported once through
-// log_warning, except tracker keys (tracker.*, detector.backbone.vision_backbone.sam2_convs.*),
-// which are expected and kept for later features.
+// log_warning. When the weights hold tracker tensors (has_tracker_weights), every tensor of
+// tracker_weight_specs is checked too; a detector-only file (no tracker.*) is valid and serves
+// concept prompts only.
 void validate_weights(const Sam3Config& config, const WeightStore& weights);
 
 // The component a key belongs to, for `sam3rt info`: "vision trunk", "neck", "text encoder",

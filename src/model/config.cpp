@@ -27,65 +27,15 @@ void read_field(const nlohmann::json& j, const char* name, T& out) {
 Sam3Config Sam3Config::from_json(const nlohmann::json& j) {
   SAM3RT_CHECK(j.is_object(), kFormat, "model configuration is not a JSON object");
   Sam3Config c;
-  read_field(j, "image_size", c.image_size);
-  read_field(j, "patch_size", c.patch_size);
-  read_field(j, "pretrain_image_size", c.pretrain_image_size);
-  read_field(j, "vit_dim", c.vit_dim);
-  read_field(j, "vit_depth", c.vit_depth);
-  read_field(j, "vit_heads", c.vit_heads);
-  read_field(j, "vit_mlp_ratio", c.vit_mlp_ratio);
-  read_field(j, "vit_window", c.vit_window);
-  read_field(j, "vit_global", c.vit_global);
-  read_field(j, "rope_theta", c.rope_theta);
-  read_field(j, "text_width", c.text_width);
-  read_field(j, "text_heads", c.text_heads);
-  read_field(j, "text_layers", c.text_layers);
-  read_field(j, "text_context", c.text_context);
-  read_field(j, "text_mlp_ratio", c.text_mlp_ratio);
-  read_field(j, "vocab_size", c.vocab_size);
-  read_field(j, "bpe_merges", c.bpe_merges);
-  read_field(j, "d_model", c.d_model);
-  read_field(j, "d_heads", c.d_heads);
-  read_field(j, "d_ffn", c.d_ffn);
-  read_field(j, "encoder_layers", c.encoder_layers);
-  read_field(j, "decoder_layers", c.decoder_layers);
-  read_field(j, "geometry_layers", c.geometry_layers);
-  read_field(j, "num_queries", c.num_queries);
-  read_field(j, "roi_size", c.roi_size);
-  read_field(j, "scoring_hidden", c.scoring_hidden);
-  read_field(j, "layer_norm_eps", c.layer_norm_eps);
+  for_each_field(c, [&](const char* name, auto& member) { read_field(j, name, member); });
   c.validate();
   return c;
 }
 
 nlohmann::json Sam3Config::to_json() const {
-  return nlohmann::json{{"image_size", image_size},
-                        {"patch_size", patch_size},
-                        {"pretrain_image_size", pretrain_image_size},
-                        {"vit_dim", vit_dim},
-                        {"vit_depth", vit_depth},
-                        {"vit_heads", vit_heads},
-                        {"vit_mlp_ratio", vit_mlp_ratio},
-                        {"vit_window", vit_window},
-                        {"vit_global", vit_global},
-                        {"rope_theta", rope_theta},
-                        {"text_width", text_width},
-                        {"text_heads", text_heads},
-                        {"text_layers", text_layers},
-                        {"text_context", text_context},
-                        {"text_mlp_ratio", text_mlp_ratio},
-                        {"vocab_size", vocab_size},
-                        {"bpe_merges", bpe_merges},
-                        {"d_model", d_model},
-                        {"d_heads", d_heads},
-                        {"d_ffn", d_ffn},
-                        {"encoder_layers", encoder_layers},
-                        {"decoder_layers", decoder_layers},
-                        {"geometry_layers", geometry_layers},
-                        {"num_queries", num_queries},
-                        {"roi_size", roi_size},
-                        {"scoring_hidden", scoring_hidden},
-                        {"layer_norm_eps", layer_norm_eps}};
+  nlohmann::json j = nlohmann::json::object();
+  for_each_field(*this, [&](const char* name, const auto& member) { j[name] = member; });
+  return j;
 }
 
 void Sam3Config::validate() const {
@@ -126,6 +76,17 @@ void Sam3Config::validate() const {
                          {encoder_layers, "encoder_layers"}, {decoder_layers, "decoder_layers"},
                          {geometry_layers, "geometry_layers"}})
     at_most(v, kMaxConfigLayers, name);
+  for (auto [v, name] : {std::pair{sam_heads, "sam_heads"}, {sam_mlp_dim, "sam_mlp_dim"},
+                         {sam_attn_downsample, "sam_attn_downsample"}, {sam_iou_hidden, "sam_iou_hidden"},
+                         {sam_multimask_outputs, "sam_multimask_outputs"}, {sam_mask_in_chans, "sam_mask_in_chans"},
+                         {mem_dim, "mem_dim"}, {num_maskmem, "num_maskmem"}, {mem_attn_ffn, "mem_attn_ffn"},
+                         {fuser_kernel, "fuser_kernel"}, {max_obj_ptrs, "max_obj_ptrs"},
+                         {max_cond_frames, "max_cond_frames"}})
+    at_most(v, kMaxConfigWidth, name);
+  for (auto [v, name] : {std::pair{sam_depth, "sam_depth"}, {sam_iou_depth, "sam_iou_depth"},
+                         {mem_attn_layers, "mem_attn_layers"}, {fuser_layers, "fuser_layers"}})
+    at_most(v, kMaxConfigLayers, name);
+  SAM3RT_CHECK(inst_max_hole_area >= 0, kFormat, "model configuration: inst_max_hole_area must be >= 0");
   at_most(vocab_size, kMaxConfigVocab, "vocab_size");
   at_most(bpe_merges, kMaxConfigVocab, "bpe_merges");
   for (auto [v, name] : {std::pair{vit_mlp_ratio, "vit_mlp_ratio"}, {text_mlp_ratio, "text_mlp_ratio"}})
@@ -141,6 +102,22 @@ void Sam3Config::validate() const {
   SAM3RT_CHECK(text_width % text_heads == 0, kFormat, "model configuration: text_width % text_heads != 0");
   SAM3RT_CHECK(d_model % d_heads == 0, kFormat, "model configuration: d_model % d_heads != 0");
   SAM3RT_CHECK(d_model % 4 == 0, kFormat, "model configuration: d_model must be a multiple of 4");
+  positive(sam_heads, "sam_heads");
+  positive(sam_mlp_dim, "sam_mlp_dim");
+  positive(sam_depth, "sam_depth");
+  positive(sam_attn_downsample, "sam_attn_downsample");
+  positive(sam_iou_hidden, "sam_iou_hidden");
+  positive(sam_iou_depth, "sam_iou_depth");
+  positive(sam_multimask_outputs, "sam_multimask_outputs");
+  positive(mem_dim, "mem_dim");
+  positive(num_maskmem, "num_maskmem");
+  positive(mem_attn_ffn, "mem_attn_ffn");
+  positive(fuser_kernel, "fuser_kernel");
+  SAM3RT_CHECK(sam_mask_in_chans > 0 && sam_mask_in_chans % 4 == 0, kFormat,
+               "model configuration: sam_mask_in_chans must be a positive multiple of 4, got ", sam_mask_in_chans);
+  SAM3RT_CHECK(d_model % 8 == 0, kFormat, "model configuration: d_model must be a multiple of 8 (SAM mask head d/8)");
+  SAM3RT_CHECK((d_model / sam_attn_downsample) % sam_heads == 0 && d_model % sam_heads == 0, kFormat,
+               "model configuration: sam_heads must divide d_model and d_model/sam_attn_downsample");
   for (int g : vit_global)
     SAM3RT_CHECK(g >= 0 && g < vit_depth, kFormat, "model configuration: global block ", g, " outside 0..",
                  vit_depth - 1);

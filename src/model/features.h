@@ -15,6 +15,7 @@ using TensorDump = std::map<std::string, Tensor>;
 
 // Output of the vision backbone + neck for one image.
 struct BackboneFeatures {
+  Tensor trunk;             // the ViT output [1, C, g, g], which the tracker's SAM2 neck reads too
   std::vector<Tensor> fpn;  // kept neck levels, finest first: [1, d, 4g, 4g], [1, d, 2g, 2g], [1, d, g, g]
   std::vector<Tensor> pos;  // their sine position encodings, same shapes
 };
@@ -39,6 +40,15 @@ struct GroundingOutput {
   Tensor presence_logit;   // [1, 1]
   Tensor pred_masks;       // [1, Q, 4g, 4g] mask logits
   Tensor semantic_seg;     // [1, 1, 4g, 4g]
+};
+
+// The tracker's view of one image (ref: sam3/model/sam3_image_processor.py Sam3Processor.set_image
+// with an instance predictor, sam3/model/sam3_image.py Sam3Image.predict_inst).
+struct TrackerImageFeatures {
+  Tensor feat_s0;      // [1, d/8, 4g, 4g] conv_s0 of SAM2-neck level 0
+  Tensor feat_s1;      // [1, d/4, 2g, 2g] conv_s1 of SAM2-neck level 1
+  Tensor level2;       // [1, d, g, g] SAM2-neck level 2 (what the memory encoder reads)
+  Tensor image_embed;  // [1, d, g, g] level2 + no_mem_embed (the interactive predictor's image embedding)
 };
 
 }  // namespace sam3rt

@@ -4,23 +4,25 @@
 
 namespace sam3rt {
 
-SimpleFpnNeck::SimpleFpnNeck(const Sam3Config& config, const WeightStore& weights, const std::string& prefix) {
+SimpleFpnNeck::SimpleFpnNeck(const Sam3Config& config, const WeightStore& weights, const std::string& prefix,
+                             const std::string& branch) {
   const int64_t C = config.vit_dim, d = config.d_model;
   SAM3RT_CHECK(C % 4 == 0, kFormat, "model configuration: vit_dim ", C, " must be a multiple of 4 (neck widths C/2, C/4)");
   auto conv = [&](const std::string& name, const Shape& w_shape) {
     const int64_t out = name.find("dconv") != std::string::npos ? w_shape[1] : w_shape[0];
-    return Conv{weights.get(prefix + name + ".weight", w_shape), weights.get(prefix + name + ".bias", {out})};
+    const std::string full = prefix + branch + name;
+    return Conv{weights.get(full + ".weight", w_shape), weights.get(full + ".bias", {out})};
   };
   // ConvTranspose2d weights are [in, out, kh, kw]; Conv2d weights [out, in, kh, kw].
-  s4_up0_ = conv("convs.0.dconv_2x2_0", {C, C / 2, 2, 2});
-  s4_up1_ = conv("convs.0.dconv_2x2_1", {C / 2, C / 4, 2, 2});
-  s4_1x1_ = conv("convs.0.conv_1x1", {d, C / 4, 1, 1});
-  s4_3x3_ = conv("convs.0.conv_3x3", {d, d, 3, 3});
-  s2_up_ = conv("convs.1.dconv_2x2", {C, C / 2, 2, 2});
-  s2_1x1_ = conv("convs.1.conv_1x1", {d, C / 2, 1, 1});
-  s2_3x3_ = conv("convs.1.conv_3x3", {d, d, 3, 3});
-  s1_1x1_ = conv("convs.2.conv_1x1", {d, C, 1, 1});
-  s1_3x3_ = conv("convs.2.conv_3x3", {d, d, 3, 3});
+  s4_up0_ = conv(".0.dconv_2x2_0", {C, C / 2, 2, 2});
+  s4_up1_ = conv(".0.dconv_2x2_1", {C / 2, C / 4, 2, 2});
+  s4_1x1_ = conv(".0.conv_1x1", {d, C / 4, 1, 1});
+  s4_3x3_ = conv(".0.conv_3x3", {d, d, 3, 3});
+  s2_up_ = conv(".1.dconv_2x2", {C, C / 2, 2, 2});
+  s2_1x1_ = conv(".1.conv_1x1", {d, C / 2, 1, 1});
+  s2_3x3_ = conv(".1.conv_3x3", {d, d, 3, 3});
+  s1_1x1_ = conv(".2.conv_1x1", {d, C, 1, 1});
+  s1_3x3_ = conv(".2.conv_3x3", {d, d, 3, 3});
 }
 
 // ref: sam3/model/necks.py Sam3DualViTDetNeck.forward (convs[0..2]; no norm or activation after

@@ -12,8 +12,10 @@ namespace sam3rt {
 
 class SimpleFpnNeck {
  public:
-  // prefix: "detector.backbone.vision_backbone."; reads convs.{0,1,2}.*
-  SimpleFpnNeck(const Sam3Config& config, const WeightStore& weights, const std::string& prefix);
+  // prefix: "detector.backbone.vision_backbone."; reads <branch>.{0,1,2}.*, branch "convs" (the
+  // detector's neck) or "sam2_convs" (the tracker's: same structure, its own weights).
+  SimpleFpnNeck(const Sam3Config& config, const WeightStore& weights, const std::string& prefix,
+                const std::string& branch = "convs");
 
   // x: [1, C, g, g] → [1, d, 4g, 4g], [1, d, 2g, 2g], [1, d, g, g]
   std::vector<Tensor> forward(const Tensor& x) const;

@@ -1,7 +1,9 @@
 #include "model/sam3-image.h"
 
 #include "backend/backend.h"
+#include "io/weight-specs.h"
 #include "model/grounding-head.h"
+#include "model/tracker-heads.h"
 #include "model/text-encoder.h"
 #include "model/vision-backbone.h"
 
@@ -18,6 +20,7 @@ Sam3ImageModel::Sam3ImageModel(std::shared_ptr<const LoadedModel> model, Device 
   vision_ = std::make_unique<VisionBackbone>(c, w);
   text_ = std::make_unique<TextEncoder>(c, w);
   grounding_ = std::make_unique<GroundingHead>(c, w);
+  if (has_tracker_weights(w)) tracker_ = std::make_unique<TrackerHeads>(c, w);
 }
 
 Sam3ImageModel::~Sam3ImageModel() = default;
@@ -41,6 +44,20 @@ GroundingOutput Sam3ImageModel::ground(const BackboneFeatures& image, const Text
   GroundingOutput out = grounding_->forward(image, text, boxes, {}, dump);
   synchronize(device_);
   return out;
+}
+
+const TrackerHeads& Sam3ImageModel::tracker() const {
+  SAM3RT_CHECK(tracker_ != nullptr, kUnsupported, "the model '", model_->path,
+               "' has no tracker weights (tracker.*), which clicks, boxes and masks as object prompts need; "
+               "use the full sam3.pt, a Hugging Face sam3_video folder or a .sam3rt converted from one");
+  return *tracker_;
+}
+
+TrackerImageFeatures Sam3ImageModel::encode_tracker_image(const BackboneFeatures& image, TensorDump* dump) const {
+  SAM3RT_CHECK(image.trunk.defined(), kInvalidArgument, "encode_tracker_image: the features hold no trunk output");
+  TrackerImageFeatures f = tracker().encode_image(image.trunk, dump);
+  synchronize(device_);
+  return f;
 }
 
 }  // namespace sam3rt

@@ -14,6 +14,7 @@ namespace sam3rt {
 class VisionBackbone;
 class TextEncoder;
 class GroundingHead;
+class TrackerHeads;
 
 class Sam3ImageModel {
  public:
@@ -35,6 +36,15 @@ class Sam3ImageModel {
   GroundingOutput ground(const BackboneFeatures& image, const TextFeatures& text,
                          const std::vector<BoxPrompt>& boxes, TensorDump* dump = nullptr) const;
 
+  // The tracker half of the checkpoint (SAM2 neck, SAM prompt encoder and mask decoder): present
+  // when the weights hold tracker.* tensors (sam3.pt, a sam3_video folder), absent for a
+  // detector-only file.
+  bool has_tracker() const { return tracker_ != nullptr; }
+  // Throws kUnsupported, saying which files have it, when the model has no tracker weights.
+  const TrackerHeads& tracker() const;
+  // The tracker's features of an encoded image (SAM2 neck on image.trunk, conv_s0/conv_s1).
+  TrackerImageFeatures encode_tracker_image(const BackboneFeatures& image, TensorDump* dump = nullptr) const;
+
  private:
   std::shared_ptr<const LoadedModel> model_;
   Device device_;
@@ -42,6 +52,7 @@ class Sam3ImageModel {
   std::unique_ptr<VisionBackbone> vision_;
   std::unique_ptr<TextEncoder> text_;
   std::unique_ptr<GroundingHead> grounding_;
+  std::unique_ptr<TrackerHeads> tracker_;
 };
 
 }  // namespace sam3rt

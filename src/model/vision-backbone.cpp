@@ -44,6 +44,7 @@ BackboneFeatures VisionBackbone::forward(const Tensor& pixels, TensorDump* dump)
                pixels.shape().str());
   Tensor feat = impl_->trunk.forward(pixels, dump);  // [1, C, g, g]
   BackboneFeatures out;
+  out.trunk = feat;
   out.fpn = impl_->neck.forward(feat);
   for (size_t i = 0; i < out.fpn.size(); ++i) {
     const Tensor& f = out.fpn[i];

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "model/sam3-image.h"
+#include "model/tracker-heads.h"
 #include "pipeline/preprocess.h"
 #include "text/clip-tokenizer.h"
 
@@ -75,6 +76,7 @@ void ImageSession::set_image(const Image& image) {
                image.rgb.size(), " bytes; expected a non-empty RGB image (3 bytes per pixel)");
   image_ = Image();
   features_ = BackboneFeatures();
+  tracker_features_.reset();
   image_timings_.clear();
   TensorDump* dump = dump_enabled_ ? &dump_ : nullptr;
   if (dump) dump_.clear();
@@ -176,6 +178,57 @@ Result ImageSession::predict(const Prompt& prompt) {
     dump_["out.boxes_xyxy"] = boxes_xyxy;
     dump_["out.masks"] = masks;
     dump_["out.mask_probs_f16"] = probs;
+  }
+  return result;
+}
+
+// ref: sam3/model/sam3_image.py Sam3Image.predict_inst → SAM3InteractiveImagePredictor.predict
+ClickResult ImageSession::click(const ClickPrompt& prompt) {
+  SAM3RT_CHECK(has_image(), kInvalidArgument, "click: no image; call set_image first");
+  const TrackerHeads& tracker = model_->tracker();  // kUnsupported without tracker weights
+  const Sam3Config& c = model_->config();
+  const std::vector<SamPoint> points = prepare_click_points(prompt, image_.width, image_.height, c.image_size);
+  const Tensor mask_input = prepare_mask_input(prompt.mask_input, c.low_res_mask_size());
+  TensorDump* dump = dump_enabled_ ? &dump_ : nullptr;
+
+  ClickResult result;
+  auto t0 = Clock::now();
+  if (!tracker_features_ || dump) {
+    tracker_features_ = model_->encode_tracker_image(features_, dump);
+    ++tracker_feature_runs_;
+    result.timings.emplace_back("tracker_features", ms_since(t0));
+  } else {
+    result.timings.emplace_back("tracker_features", 0.0);
+  }
+  t0 = Clock::now();
+  SamDecoderOutput out = tracker.predict(*tracker_features_, points, mask_input, prompt.multimask, dump);
+  const Tensor iou = out.iou.to(Device::cpu());
+  result.timings.emplace_back("decoder", ms_since(t0));
+
+  t0 = Clock::now();
+  Tensor mask_logits;
+  postprocess_click(out.masks, image_.width, image_.height, c.inst_max_hole_area, &result,
+                    dump ? &mask_logits : nullptr);
+  result.iou = iou.to_vector();
+  result.object_score_logit = out.object_score_logits.to(Device::cpu()).item();
+  result.timings.emplace_back("postprocess", ms_since(t0));
+  if (dump) {
+    if (!points.empty()) {
+      std::vector<float> coords;
+      std::vector<int32_t> labels;
+      for (const SamPoint& p : points) {
+        coords.insert(coords.end(), {p.x, p.y});
+        labels.push_back(p.label);
+      }
+      const int64_t n = static_cast<int64_t>(points.size());
+      dump_["prompt.point_coords"] = Tensor::from_vector({1, n, 2}, coords);
+      dump_["prompt.point_labels"] = Tensor::from_vector_i32({1, n}, labels);
+    }
+    if (mask_input.defined()) dump_["prompt.mask_input"] = mask_input;
+    dump_["out.mask_logits"] = mask_logits.unsqueeze(0);
+    dump_["out.masks"] = result.masks;
+    dump_["out.iou_predictions"] = iou.reshape({iou.numel()});
+    dump_["out.low_res_masks"] = result.low_res_logits;
   }
   return result;
 }

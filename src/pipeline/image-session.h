@@ -14,6 +14,7 @@
 
 #include "io/image.h"
 #include "model/features.h"
+#include "pipeline/interactive.h"
 #include "pipeline/postprocess.h"
 
 namespace sam3rt {
@@ -70,6 +71,13 @@ class ImageSession {
 
   Result predict(const Prompt& prompt);
 
+  // Interactive segmentation of one object (clicks, a box, a previous mask) on the same encoded
+  // image: the first click runs the tracker's neck once, every click the prompt encoder and
+  // mask decoder. Throws kUnsupported when the model has no tracker weights.
+  ClickResult click(const ClickPrompt& prompt);
+  // How many times the tracker's image features were computed (once per image).
+  int tracker_feature_runs() const { return tracker_feature_runs_; }
+
   // How many times the vision backbone ran (a second prompt on the same image adds nothing).
   int backbone_runs() const { return backbone_runs_; }
   // How many times the text encoder ran (a repeated text adds nothing).
@@ -89,6 +97,8 @@ class ImageSession {
   BackboneFeatures features_;
   Timings image_timings_;
   std::map<std::string, TextFeatures> text_cache_;
+  std::optional<TrackerImageFeatures> tracker_features_;
+  int tracker_feature_runs_ = 0;
   int backbone_runs_ = 0;
   int text_runs_ = 0;
   bool dump_enabled_ = false;

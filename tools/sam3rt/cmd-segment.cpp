@@ -12,7 +12,7 @@
 
 #include "core/error.h"
 #include "sam3rt/sam3rt.hpp"
-#include "tools/sam3rt/box-arg.h"
+#include "tools/sam3rt/arg-parse.h"
 #include "tools/sam3rt/commands.h"
 #include "tools/sam3rt/segment-output.h"
 
@@ -44,6 +44,22 @@ struct SegmentOptions {
 using Clock = std::chrono::steady_clock;
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+// "X0,Y0,X1,Y1" with an optional ":neg" (negative exemplar) or ":pos" suffix.
+Box parse_box(const std::string& spec) {
+  const CoordSpec c = parse_coords("--box", spec, 4, "X0,Y0,X1,Y1[:neg]");
+  Box box;
+  if (c.label == "neg" || c.label == "negative")
+    box.positive = false;
+  else if (!c.label.empty() && c.label != "pos" && c.label != "positive")
+    throw UsageError("--box '" + spec + "': the label after ':' must be 'neg' or 'pos'");
+  const std::vector<float>& v = c.values;
+  if (v[2] < v[0] || v[3] < v[1])
+    throw UsageError("--box '" + spec +
+                     "': x1 < x0 or y1 < y0; give the top-left corner first (X0,Y0,X1,Y1)");
+  box.xyxy = {v[0], v[1], v[2], v[3]};
+  return box;
 }
 
 // Errors from the C/C++ API become the CLI's typed errors (exit 2 for invalid arguments, else 1).
