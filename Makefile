@@ -6,7 +6,10 @@ SAM3RT := $(BUILD_DIR)/sam3rt
 MODEL ?=
 OUT ?= out
 
-.PHONY: all deps build run test test-asan bench clean
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+
+.PHONY: all deps build run test test-asan fuzz bench clean
 
 all: build
 
@@ -25,6 +28,12 @@ test: build
 
 test-asan:
 	@$(MAKE) --no-print-directory test PRESET=debug-asan
+
+# libFuzzer targets (clang-14 + libclang-rt-14-dev, installed on demand), N seconds each;
+# docs/fuzzing.md says what it keeps where.
+fuzz:
+	@bash scripts/install-deps.sh fuzz
+	@bash scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf build

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages sam3rt needs, only when something is missing (idempotent).
 # Debian/Ubuntu: apt-get. macOS: prints the Homebrew command instead of running it.
+# `install-deps.sh fuzz` also installs clang and its libFuzzer runtime (only `make fuzz` needs them).
 set -euo pipefail
 
 PACKAGES=(
@@ -8,9 +9,12 @@ PACKAGES=(
   libopenblas-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev libicu-dev
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
+if [[ "${1:-}" == "fuzz" ]]; then
+  PACKAGES+=(clang-14 libclang-rt-14-dev)
+fi
 
 if [[ "$(uname -s)" == "Darwin" ]]; then
-  echo "macOS: brew install cmake ninja ccache pkg-config libpng jpeg-turbo icu4c nlohmann-json cli11 googletest google-benchmark"
+  echo "macOS: brew install cmake ninja ccache pkg-config libpng jpeg-turbo icu4c nlohmann-json cli11 googletest google-benchmark${1:+ llvm}"
   exit 0
 fi
 if ! command -v dpkg-query >/dev/null 2>&1; then

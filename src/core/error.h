@@ -8,6 +8,8 @@
 #include <string>
 #include <utility>
 
+#include "core/safe-text.h"
+
 namespace sam3rt {
 
 enum class ErrorCode : int {
@@ -23,9 +25,12 @@ enum class ErrorCode : int {
 
 const char* error_code_name(ErrorCode code);
 
+// The message is made safe to print (core/safe-text.h) here, once for every error, so that input
+// bytes quoted by any message can never reach a terminal raw; readers also cap each quoted piece.
 class Error : public std::runtime_error {
  public:
-  Error(ErrorCode code, std::string message) : std::runtime_error(std::move(message)), code_(code) {}
+  Error(ErrorCode code, const std::string& message)
+      : std::runtime_error(safe_text(message, kMaxMessageBytes)), code_(code) {}
   ErrorCode code() const { return code_; }
 
  private:

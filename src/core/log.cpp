@@ -3,6 +3,8 @@
 #include <atomic>
 #include <mutex>
 
+#include "core/safe-text.h"
+
 namespace sam3rt {
 namespace {
 std::mutex g_log_mutex;
@@ -18,7 +20,8 @@ void set_log_callback(LogCallback callback, void* user_data) {
 
 void log_message(LogLevel level, const std::string& message) {
   std::lock_guard<std::mutex> lock(g_log_mutex);
-  if (g_callback) g_callback(level, message.c_str(), g_user_data);
+  // Log lines quote input as errors do, so they get the same escaping and cap (core/safe-text.h).
+  if (g_callback) g_callback(level, safe_text(message, kMaxMessageBytes).c_str(), g_user_data);
 }
 
 }  // namespace sam3rt

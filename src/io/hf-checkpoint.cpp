@@ -3,9 +3,12 @@
 
 #include <array>
 #include <optional>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/json-number.h"
+#include "core/safe-text.h"
 #include "core/log.h"
 #include "io/hf-tracker-keys.h"
 
@@ -292,26 +295,26 @@ T field(const nlohmann::json& j, const char* section, const char* name, const st
   }
   SAM3RT_CHECK(s->contains(name), kFormat, where, ": config.json lacks ", section ? section : "", section ? "." : "",
                name);
-  try {
-    return (*s)[name].get<T>();
-  } catch (const nlohmann::json::exception&) {
-    fail(ErrorCode::kFormat, where, ": config.json field ", section ? section : "", section ? "." : "", name,
-         " has the wrong type (", (*s)[name].dump(), ")");
-  }
+  T out{};
+  SAM3RT_CHECK(json_number((*s)[name], &out), kFormat, where, ": config.json field ", section ? section : "",
+               section ? "." : "", name, " has the wrong type or is out of range (", safe_text(json_brief((*s)[name])),
+               ")");
+  return out;
 }
 
 }  // namespace
 
 Sam3Config config_from_hf_json(const nlohmann::json& root, const std::string& where) {
   SAM3RT_CHECK(root.is_object(), kFormat, where, ": config.json is not a JSON object");
-  std::string type = root.value("model_type", "");
+  const std::string type =
+      root.contains("model_type") && root["model_type"].is_string() ? root["model_type"].get<std::string>() : "";
   const nlohmann::json* jp = &root;
   if (type == "sam3_video") {
     SAM3RT_CHECK(root.contains("detector_config") && root["detector_config"].is_object(), kFormat, where,
                  ": a sam3_video config.json without detector_config");
     jp = &root["detector_config"];
   } else {
-    SAM3RT_CHECK(type == "sam3", kFormat, where, ": config.json has model_type '", type,
+    SAM3RT_CHECK(type == "sam3", kFormat, where, ": config.json has model_type '", safe_text(type),
                  "'; expected 'sam3' or 'sam3_video' (a Hugging Face SAM 3 checkpoint)");
   }
   const nlohmann::json& j = *jp;
@@ -319,6 +322,7 @@ Sam3Config config_from_hf_json(const nlohmann::json& root, const std::string& wh
                    j["vision_config"].contains("backbone_config"),
                kFormat, where, ": config.json lacks vision_config.backbone_config");
   const nlohmann::json& vit = j["vision_config"]["backbone_config"];
+  SAM3RT_CHECK(vit.is_object(), kFormat, where, ": config.json's vision_config.backbone_config is not an object");
   Sam3Config c;
   c.image_size = field<int>(vit, nullptr, "image_size", where);
   c.patch_size = field<int>(vit, nullptr, "patch_size", where);
@@ -326,22 +330,28 @@ Sam3Config config_from_hf_json(const nlohmann::json& root, const std::string& wh
   c.vit_dim = field<int>(vit, nullptr, "hidden_size", where);
   c.vit_depth = field<int>(vit, nullptr, "num_hidden_layers", where);
   c.vit_heads = field<int>(vit, nullptr, "num_attention_heads", where);
+  // Divisions by widths read from the file: validate() refuses non-positive widths, and a ratio of
+  // a zero width must not be formed first (it would be inf or NaN).
+  SAM3RT_CHECK(c.vit_dim > 0, kFormat, where, ": config.json's hidden_size must be positive");
   c.vit_mlp_ratio = static_cast<double>(field<int>(vit, nullptr, "intermediate_size", where)) / c.vit_dim;
   c.vit_window = field<int>(vit, nullptr, "window_size", where);
   c.vit_global = field<std::vector<int>>(vit, nullptr, "global_attn_indexes", where);
   if (vit.contains("rope_parameters") && vit["rope_parameters"].is_object() &&
       vit["rope_parameters"].contains("rope_theta"))
-    c.rope_theta = vit["rope_parameters"]["rope_theta"].get<float>();
+    c.rope_theta = field<float>(vit["rope_parameters"], nullptr, "rope_theta", where);
   else if (vit.contains("rope_theta"))
-    c.rope_theta = vit["rope_theta"].get<float>();
+    c.rope_theta = field<float>(vit, nullptr, "rope_theta", where);
 
   c.text_width = field<int>(j, "text_config", "hidden_size", where);
   c.text_heads = field<int>(j, "text_config", "num_attention_heads", where);
   c.text_layers = field<int>(j, "text_config", "num_hidden_layers", where);
   c.text_context = field<int>(j, "text_config", "max_position_embeddings", where);
+  SAM3RT_CHECK(c.text_width > 0, kFormat, where, ": config.json's text_config.hidden_size must be positive");
   c.text_mlp_ratio = static_cast<double>(field<int>(j, "text_config", "intermediate_size", where)) / c.text_width;
   c.vocab_size = field<int>(j, "text_config", "vocab_size", where);
   // CLIP's vocabulary: 256 bytes, the same with </w>, the merges, then two special tokens.
+  SAM3RT_CHECK(c.vocab_size >= 2 * 256 + 2, kFormat, where, ": config.json's vocab_size ", c.vocab_size,
+               " is smaller than CLIP's 514 byte and special tokens");
   c.bpe_merges = c.vocab_size - 2 * 256 - 2;
 
   c.d_model = field<int>(j, "detr_encoder_config", "hidden_size", where);
@@ -361,6 +371,26 @@ Sam3Config config_from_hf_json(const nlohmann::json& root, const std::string& wh
     fail(ErrorCode::kFormat, where, ": ", e.what());
   }
   return c;
+}
+
+std::vector<std::string> hf_index_shards(const nlohmann::json& index, const std::string& where) {
+  SAM3RT_CHECK(index.is_object() && index.contains("weight_map") && index["weight_map"].is_object(), kFormat, where,
+               ": no weight_map object; not a safetensors index");
+  std::set<std::string> shards;
+  for (const auto& [key, v] : index["weight_map"].items()) {
+    SAM3RT_CHECK(v.is_string(), kFormat, where, ": weight_map entry '", safe_text(key), "' is ",
+                 safe_text(json_brief(v)), ", expected a shard file name");
+    const std::string& shard = v.get_ref<const std::string&>();
+    // Shards are files of the folder itself: a name with a path in it ("../x", "/etc/x") would make
+    // an index downloaded from anywhere open files elsewhere.
+    SAM3RT_CHECK(!shard.empty() && shard != "." && shard != ".." && shard.find('/') == std::string::npos &&
+                     shard.find('\\') == std::string::npos && shard.find('\0') == std::string::npos,
+                 kFormat, where, ": weight_map names the shard '", safe_text(shard),
+                 "', which is not a file name in the model's folder");
+    shards.insert(shard);
+  }
+  SAM3RT_CHECK(!shards.empty(), kFormat, where, ": the weight_map names no shard");
+  return {shards.begin(), shards.end()};
 }
 
 }  // namespace sam3rt

@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <vector>
 
 #include "core/tensor.h"
 #include "model/config.h"
@@ -15,6 +16,11 @@ namespace sam3rt {
 // Accepts model_type "sam3" and "sam3_video" (detector under "detector_config"). Throws kFormat
 // naming `where` and the field when something needed is missing or has the wrong type.
 Sam3Config config_from_hf_json(const nlohmann::json& j, const std::string& where);
+
+// The shard file names of a model.safetensors.index.json ({"weight_map": {tensor: shard}}), each
+// once, sorted. Throws kFormat naming `where` when the index is malformed or a shard name is not a
+// plain file name (a path would reach outside the model's folder).
+std::vector<std::string> hf_index_shards(const nlohmann::json& index, const std::string& where);
 
 // Renames Hugging Face keys to official ones: strips "detector_model.", merges split q/k/v
 // projections, restores the cls row of the position embedding (zeros: it is never used),

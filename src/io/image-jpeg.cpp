@@ -15,6 +15,7 @@
 #include <jerror.h>
 #include <jpeglib.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "core/error.h"
@@ -23,6 +24,9 @@
 
 namespace sam3rt::detail {
 namespace {
+
+// 1 GiB: a progressive 16k×16k 4:2:0 JPEG (the default pixel cap) needs about 800 MB.
+constexpr long kJpegMaxWorkingMemory = 1L << 30;
 
 struct JpegErrorManager {
   jpeg_error_mgr base;  // first member: libjpeg hands back a jpeg_error_mgr*
@@ -71,6 +75,10 @@ bool read_jpeg(JpegJob* job, JpegErrorManager* err) {
     return false;
   }
   jpeg_create_decompress(&cinfo);
+  // libjpeg's own working memory (for progressive and multi-scan files, coefficient buffers of the
+  // whole image, 2 bytes per sample) is capped, so that a header claiming a huge image cannot
+  // make it allocate gigabytes; a file over the cap fails with libjpeg's "backing store" error.
+  cinfo.mem->max_memory_to_use = kJpegMaxWorkingMemory;
   jpeg_mem_src(&cinfo, job->data, static_cast<unsigned long>(job->size));
   jpeg_read_header(&cinfo, TRUE);
   const JDIMENSION w = cinfo.image_width, h = cinfo.image_height;
@@ -82,6 +90,24 @@ bool read_jpeg(JpegJob* job, JpegErrorManager* err) {
     job->size_error = true;
     jpeg_destroy_decompress(&cinfo);
     return false;
+  }
+  // Huffman-coded data spends at least one bit per 8×8 block and component on its DC code, and a
+  // sequential scan one more on the end-of-block code: a file shorter than that cannot hold the
+  // image its header declares. libjpeg would pad the missing blocks silently (a 554-byte file
+  // decoded to 2096×64000 pixels in 16 s), so such a file is refused as truncated before decoding.
+  // (Arithmetic coding has no such bound; the pixel caps still hold for it.)
+  if (!cinfo.arith_code) {
+    uint64_t blocks = 0;
+    for (int c = 0; c < cinfo.num_components; ++c)
+      blocks += static_cast<uint64_t>(cinfo.comp_info[c].width_in_blocks) * cinfo.comp_info[c].height_in_blocks;
+    const uint64_t min_bits = blocks * (cinfo.progressive_mode ? 1 : 2);
+    if (min_bits > 8 * static_cast<uint64_t>(job->size)) {
+      std::snprintf(err->message, sizeof(err->message),
+                    "the file is %zu bytes, too short for the %ux%u image its header declares; it is truncated",
+                    job->size, static_cast<unsigned>(w), static_cast<unsigned>(h));
+      jpeg_destroy_decompress(&cinfo);
+      return false;
+    }
   }
   job->cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
   job->adobe = cinfo.saw_Adobe_marker;
@@ -95,9 +121,15 @@ bool read_jpeg(JpegJob* job, JpegErrorManager* err) {
   }
   job->width = static_cast<int>(cinfo.output_width);
   job->height = static_cast<int>(cinfo.output_height);
-  job->pixels->resize(static_cast<size_t>(job->width) * job->height * channels);
+  // The pixel buffer grows with the rows actually decoded: a truncated file whose header claims a
+  // huge image stops at its first missing row, before most of the buffer would exist.
+  const size_t row_bytes = static_cast<size_t>(job->width) * channels;
+  const size_t full = row_bytes * job->height;
+  job->pixels->clear();
   while (cinfo.output_scanline < cinfo.output_height) {
-    JSAMPROW row = job->pixels->data() + static_cast<size_t>(cinfo.output_scanline) * job->width * channels;
+    const size_t need = (static_cast<size_t>(cinfo.output_scanline) + 1) * row_bytes;
+    if (need > job->pixels->size()) job->pixels->resize(std::min(full, std::max(need, 2 * job->pixels->size())));
+    JSAMPROW row = job->pixels->data() + static_cast<size_t>(cinfo.output_scanline) * row_bytes;
     jpeg_read_scanlines(&cinfo, &row, 1);
     if (err->truncated) break;
   }

@@ -8,6 +8,7 @@
 // leaks; the caller turns the recorded message into an exception.
 #include <png.h>
 
+#include <algorithm>
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
@@ -69,11 +70,30 @@ bool read_png(PngReader* r) {
     return false;
   }
   png_set_read_fn(png, r, png_read_fn);
+  // libpng allocates a chunk's declared length (up to 8 MB by default) before reading it; no
+  // chunk can be longer than the file, and decompressed ancillary chunks (iCCP, zTXt) no longer
+  // than deflate's 1032:1 allows, so the cap follows the file size.
+  png_set_chunk_malloc_max(png, std::min<png_alloc_size_t>(8000000, std::max<png_alloc_size_t>(
+                                                                        65536, 1032 * static_cast<png_alloc_size_t>(r->size))));
   png_read_info(png, info);
 
   png_uint_32 width = 0, height = 0;
   int bit_depth = 0, color_type = 0, interlace = 0;
   png_get_IHDR(png, info, &width, &height, &bit_depth, &color_type, &interlace, nullptr, nullptr);
+  // The rows must fit the file: deflate expands at most 1032:1, so a file of n bytes holds at most
+  // ~1032·n bytes of filtered rows (one filter byte + the packed samples per row; interlacing only
+  // adds rows). Checking this before allocating refuses a tiny file whose header claims an image
+  // of hundreds of megapixels, which would otherwise cost the whole pixel buffer to find out.
+  const int channels = color_type == PNG_COLOR_TYPE_RGB ? 3 : color_type == PNG_COLOR_TYPE_GRAY_ALPHA ? 2
+                       : color_type == PNG_COLOR_TYPE_RGB_ALPHA ? 4 : 1;
+  const uint64_t row_bytes = 1 + (static_cast<uint64_t>(width) * channels * bit_depth + 7) / 8;
+  if (row_bytes * height > 1032 * static_cast<uint64_t>(r->size) + 1024) {
+    std::snprintf(r->error, sizeof(r->error),
+                  "the file is %zu bytes, too short to hold a %ux%u image even fully compressed; it is truncated",
+                  r->size, static_cast<unsigned>(width), static_cast<unsigned>(height));
+    png_destroy_read_struct(&png, &info, nullptr);
+    return false;
+  }
   // Our limits before any row memory exists (libpng's own default allows 1,000,000 per side).
   if (width == 0 || height == 0 || width > static_cast<png_uint_32>(r->options->max_side) ||
       height > static_cast<png_uint_32>(r->options->max_side) ||

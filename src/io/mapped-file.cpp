@@ -41,13 +41,27 @@ std::shared_ptr<MappedFile> MappedFile::open(const std::string& path) {
       fail(ErrorCode::kIo, path, ": cannot memory-map ", st.st_size, " bytes (", std::strerror(err), ")");
     }
     m->data_ = static_cast<const uint8_t*>(p);
+    m->mapped_ = true;
   }
   ::close(fd);  // the mapping stays valid after the descriptor is closed
   return m;
 }
 
+std::shared_ptr<MappedFile> MappedFile::from_memory(const uint8_t* data, size_t size, const std::string& path) {
+  std::shared_ptr<MappedFile> m(new MappedFile());
+  m->path_ = path;
+  m->size_ = size;
+  if (size > 0) {
+    auto* copy = new uint8_t[size];
+    std::memcpy(copy, data, size);
+    m->data_ = copy;
+  }
+  return m;
+}
+
 MappedFile::~MappedFile() {
-  if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
+  if (data_ && mapped_) ::munmap(const_cast<uint8_t*>(data_), size_);
+  else delete[] data_;
 }
 
 }  // namespace sam3rt

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/safe-text.h"
 #include "io/hf-checkpoint.h"
 #include "io/native-model-file.h"
 #include "io/safetensors.h"
@@ -42,7 +43,7 @@ nlohmann::json read_json_file(const std::string& path, const char* what) {
   try {
     return nlohmann::json::parse(is);
   } catch (const nlohmann::json::exception& e) {
-    fail(ErrorCode::kFormat, path, ": the ", what, " is not valid JSON (", e.what(), ")");
+    fail(ErrorCode::kFormat, path, ": the ", what, " is not valid JSON (", safe_text(e.what()), ")");
   }
 }
 
@@ -134,12 +135,8 @@ LoadedModel load_huggingface(const std::string& dir, const std::string& weights_
   } else {
     const std::string index = (fs::path(dir) / "model.safetensors.index.json").string();
     SAM3RT_CHECK(fs::exists(index), kIo, dir, ": no model.safetensors (or model.safetensors.index.json) in this folder");
-    nlohmann::json j = read_json_file(index, "safetensors index");
-    SAM3RT_CHECK(j.contains("weight_map") && j["weight_map"].is_object(), kFormat, index, ": no weight_map");
-    std::set<std::string> shards;
-    for (const auto& [k, v] : j["weight_map"].items())
-      if (v.is_string()) shards.insert(v.get<std::string>());
-    for (const std::string& s : shards) files.push_back((fs::path(dir) / s).string());
+    for (const std::string& s : hf_index_shards(read_json_file(index, "safetensors index"), index))
+      files.push_back((fs::path(dir) / s).string());
   }
   std::map<std::string, Tensor> hf;
   for (const std::string& f : files) {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/safe-text.h"
 #include "io/weight-specs.h"
 
 namespace sam3rt {
@@ -89,7 +90,7 @@ LoadedModel read_native_model(const SafetensorsFile& file) {
   try {
     version = std::stoi(ver->second);
   } catch (const std::exception&) {
-    fail(ErrorCode::kFormat, path, ": format_version '", ver->second, "' is not a number");
+    fail(ErrorCode::kFormat, path, ": format_version '", safe_text(ver->second), "' is not a number");
   }
   SAM3RT_CHECK(version >= 1 && version <= kNativeFormatVersion, kUnsupported, path, ": model file format version ",
                version, " is newer than this sam3rt supports (", kNativeFormatVersion,
@@ -100,7 +101,7 @@ LoadedModel read_native_model(const SafetensorsFile& file) {
   try {
     m.config = Sam3Config::from_json(nlohmann::json::parse(cfg->second));
   } catch (const nlohmann::json::exception& e) {
-    fail(ErrorCode::kFormat, path, ": the config metadata is not valid JSON (", e.what(), ")");
+    fail(ErrorCode::kFormat, path, ": the config metadata is not valid JSON (", safe_text(e.what()), ")");
   } catch (const Error& e) {
     fail(e.code(), path, ": ", e.what());
   }

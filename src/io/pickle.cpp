@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "core/error.h"
+#include "core/safe-text.h"
 
 namespace sam3rt {
 
@@ -113,7 +114,7 @@ class Unpickler {
         case 0x85: case 0x86: case 0x87: {  // TUPLE1..3
           size_t k = op - 0x84;
           need(k);
-          std::vector<PyRef> items(stack_.end() - k, stack_.end());
+          std::vector<PyRef> items(stack_.end() - static_cast<std::ptrdiff_t>(k), stack_.end());
           stack_.resize(stack_.size() - k);
           push(make_seq(PyValue::Kind::kTuple, std::move(items)));
           break;
@@ -126,23 +127,29 @@ class Unpickler {
         }
         case 'a': {
           PyRef v = pop();
-          expect(top(), PyValue::Kind::kList, "APPEND")->items.push_back(v);
+          PyRef l = mutable_container(top(), PyValue::Kind::kList, "APPEND");
+          adopt(*l, v);
+          l->items.push_back(v);
           break;
         }
         case 'e': {
           std::vector<PyRef> vs = pop_mark();
-          PyRef l = expect(top(), PyValue::Kind::kList, "APPENDS");
+          PyRef l = mutable_container(top(), PyValue::Kind::kList, "APPENDS");
+          for (const PyRef& v : vs) adopt(*l, v);
           l->items.insert(l->items.end(), vs.begin(), vs.end());
           break;
         }
         case 's': {
           PyRef v = pop(), k = pop();
-          expect(top(), PyValue::Kind::kDict, "SETITEM")->entries.emplace_back(k, v);
+          PyRef d = mutable_container(top(), PyValue::Kind::kDict, "SETITEM");
+          adopt(*d, k);
+          adopt(*d, v);
+          d->entries.emplace_back(k, v);
           break;
         }
         case 'u': {
           std::vector<PyRef> kv = pop_mark();
-          set_items(expect(top(), PyValue::Kind::kDict, "SETITEMS"), std::move(kv));
+          set_items(mutable_container(top(), PyValue::Kind::kDict, "SETITEMS"), std::move(kv));
           break;
         }
         case 'q': memo_[u(1)] = top(); break;
@@ -253,6 +260,26 @@ class Unpickler {
                  op_pos_, "); the checkpoint is corrupt");
     return it->second;
   }
+  // The container an APPEND/SETITEM changes: one not yet inside another container, so that the
+  // depth recorded for every container above it stays right and no cycle can form.
+  PyRef mutable_container(const PyRef& v, PyValue::Kind kind, const char* op) {
+    expect(v, kind, op);
+    SAM3RT_CHECK(!v->contained, kUnsupported, where_, ": pickle ", op, " at byte ", op_pos_,
+                 " changes a container that is already inside another one; torch.save never writes that, so the "
+                 "file is corrupt or not a state dict");
+    return v;
+  }
+  // Bookkeeping for `child` becoming an item of `container` (see the limits in pickle.h).
+  void adopt(PyValue& container, const PyRef& child) {
+    SAM3RT_CHECK(child.get() != &container, kUnsupported, where_, ": the pickle puts a ", container.kind_name(),
+                 " into itself at byte ", op_pos_, "; self-referencing objects are not state dicts");
+    SAM3RT_CHECK(++items_ <= 2 * n_ + 16, kFormat, where_, ": the pickle builds more container items than its ",
+                 n_, " bytes can describe (at byte ", op_pos_, "); the checkpoint is corrupt");
+    child->contained = true;
+    if (child->depth + 1 > container.depth) container.depth = child->depth + 1;
+    SAM3RT_CHECK(container.depth <= kMaxPickleDepth, kUnsupported, where_, ": the pickle nests containers more than ",
+                 kMaxPickleDepth, " deep (at byte ", op_pos_, "); a state dict nests a few levels");
+  }
   PyRef expect(const PyRef& v, PyValue::Kind kind, const char* op) {
     SAM3RT_CHECK(v->kind == kind, kFormat, where_, ": pickle ", op, " at byte ", op_pos_, " applied to a ",
                  v->kind_name(), "; the checkpoint is corrupt");
@@ -261,6 +288,7 @@ class Unpickler {
   void set_items(const PyRef& d, std::vector<PyRef> kv) {
     SAM3RT_CHECK(kv.size() % 2 == 0, kFormat, where_, ": pickle SETITEMS with an odd number of values at byte ",
                  op_pos_);
+    for (const PyRef& v : kv) adopt(*d, v);
     for (size_t i = 0; i < kv.size(); i += 2) d->entries.emplace_back(std::move(kv[i]), std::move(kv[i + 1]));
   }
   static PyRef make_bool(bool b) {
@@ -279,8 +307,9 @@ class Unpickler {
     v->s.assign(reinterpret_cast<const char*>(b), len);
     return v;
   }
-  static PyRef make_seq(PyValue::Kind kind, std::vector<PyRef> items) {
+  PyRef make_seq(PyValue::Kind kind, std::vector<PyRef> items) {
     auto v = PyValue::make(kind);
+    for (const PyRef& item : items) adopt(*v, item);
     v->items = std::move(items);
     return v;
   }
@@ -297,12 +326,14 @@ class Unpickler {
         for (const PyRef& pair : args->items[0]->items) {
           SAM3RT_CHECK(pair->kind == PyValue::Kind::kTuple && pair->items.size() == 2, kFormat, where_,
                        ": OrderedDict built from something other than (key, value) pairs");
+          adopt(*d, pair->items[0]);
+          adopt(*d, pair->items[1]);
           d->entries.emplace_back(pair->items[0], pair->items[1]);
         }
       return d;
     }
     PyRef r = hooks_.reduce ? hooks_.reduce(fn, args) : nullptr;
-    SAM3RT_CHECK(r != nullptr, kUnsupported, where_, ": the pickle calls '", fn,
+    SAM3RT_CHECK(r != nullptr, kUnsupported, where_, ": the pickle calls '", safe_text(fn),
                  "', which sam3rt does not support (it reads state dicts of tensors saved with torch.save)");
     return r;
   }
@@ -315,6 +346,7 @@ class Unpickler {
   std::vector<PyRef> stack_;
   std::vector<size_t> marks_;
   std::unordered_map<uint64_t, PyRef> memo_;
+  size_t items_ = 0;  // items put into containers so far
 };
 
 }  // namespace

@@ -30,6 +30,10 @@ struct PyValue {
   std::vector<std::pair<PyRef, PyRef>> entries;  // dict, in insertion order
   Tensor tensor;                                 // tensor
   std::shared_ptr<void> payload;                 // opaque values made by the caller (storages)
+  // Bookkeeping of the unpickler's limits: nesting depth below this value (0 = no children),
+  // and whether the value was put into a container (after which it may not change).
+  uint32_t depth = 0;
+  bool contained = false;
 
   static PyRef none() { return std::make_shared<PyValue>(); }
   static PyRef make(Kind k) {
@@ -48,9 +52,20 @@ struct UnpicklerHooks {
   std::function<PyRef(const std::string& global, const PyRef& args)> reduce;
 };
 
+// Containers nest at most this deep (a state dict nests 4 levels; deeper would only make the
+// recursive destruction of the values overflow the stack).
+inline constexpr uint32_t kMaxPickleDepth = 100;
+
 // Runs the pickle program in `data` and returns the value STOP leaves on the stack. `where` names
 // the file (and entry) in error messages. Throws kUnsupported naming the opcode or global, kFormat
 // on a malformed program.
+//
+// Limits, so that no pickle can exhaust memory or the stack: every value is made by an opcode of
+// at least one byte, and all containers together hold at most 2 × size + 16 items (a copy by
+// OrderedDict(list) counts again); nesting stops at kMaxPickleDepth; a container that was put
+// into another one can no longer be changed and nothing can contain itself, so the values form
+// no reference cycle (torch.save writes each container whole before using it, and state dicts
+// have no cycles).
 PyRef unpickle(const uint8_t* data, size_t size, const std::string& where, const UnpicklerHooks& hooks);
 
 }  // namespace sam3rt

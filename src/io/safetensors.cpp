@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/json-number.h"
 #include "core/log.h"
+#include "core/safe-text.h"
 
 namespace sam3rt {
 
@@ -32,10 +34,10 @@ uint64_t read_unsigned(const nlohmann::json& v, const std::string& path, const s
                        const char* what) {
   if (v.is_number_unsigned()) return v.get<uint64_t>();
   if (v.is_number_integer())
-    fail(ErrorCode::kFormat, path, ": tensor '", name, "' has a negative ", what, " (", v.dump(),
+    fail(ErrorCode::kFormat, path, ": tensor '", safe_text(name), "' has a negative ", what, " (", safe_text(json_brief(v)),
          "); the file is corrupt");
-  fail(ErrorCode::kFormat, path, ": tensor '", name, "' has a ", what, " that is not a non-negative integer (",
-       v.dump(), "); the file is corrupt");
+  fail(ErrorCode::kFormat, path, ": tensor '", safe_text(name), "' has a ", what,
+       " that is not a non-negative integer (", safe_text(json_brief(v)), "); the file is corrupt");
 }
 
 struct Range {
@@ -59,12 +61,14 @@ const char* safetensors_dtype_name(DType dtype) {
 
 const Tensor& SafetensorsFile::get(const std::string& name) const {
   auto it = tensors_.find(name);
-  SAM3RT_CHECK(it != tensors_.end(), kFormat, path_, ": no tensor named '", name, "'");
+  SAM3RT_CHECK(it != tensors_.end(), kFormat, path_, ": no tensor named '", safe_text(name), "'");
   return it->second;
 }
 
-SafetensorsFile open_safetensors(const std::string& path) {
-  std::shared_ptr<MappedFile> map = MappedFile::open(path);
+SafetensorsFile open_safetensors(const std::string& path) { return open_safetensors(MappedFile::open(path)); }
+
+SafetensorsFile open_safetensors(std::shared_ptr<MappedFile> map) {
+  const std::string& path = map->path();
   const uint64_t size = map->size();
   SAM3RT_CHECK(size > 0, kFormat, path, ": the file is empty, expected a safetensors file");
   SAM3RT_CHECK(size >= 8, kFormat, path, ": the file is ", size,
@@ -81,7 +85,7 @@ SafetensorsFile open_safetensors(const std::string& path) {
   try {
     header = nlohmann::json::parse(map->data() + 8, map->data() + 8 + header_len);
   } catch (const nlohmann::json::exception& e) {
-    fail(ErrorCode::kFormat, path, ": the header is not valid JSON (", e.what(),
+    fail(ErrorCode::kFormat, path, ": the header is not valid JSON (", safe_text(e.what()),
          "); the file is corrupt or not safetensors");
   }
   SAM3RT_CHECK(header.is_object(), kFormat, path, ": the header is not a JSON object; not a safetensors file");
@@ -103,22 +107,22 @@ SafetensorsFile open_safetensors(const std::string& path) {
     if (name == "__metadata__") {
       SAM3RT_CHECK(v.is_object(), kFormat, path, ": __metadata__ is not a JSON object");
       for (auto m = v.begin(); m != v.end(); ++m) {
-        SAM3RT_CHECK(m.value().is_string(), kFormat, path, ": __metadata__ entry '", m.key(),
+        SAM3RT_CHECK(m.value().is_string(), kFormat, path, ": __metadata__ entry '", safe_text(m.key()),
                      "' is not a string");
         file.metadata_[m.key()] = m.value().get<std::string>();
       }
       continue;
     }
     SAM3RT_CHECK(v.is_object() && v.contains("dtype") && v.contains("shape") && v.contains("data_offsets"),
-                 kFormat, path, ": tensor '", name, "' needs dtype, shape and data_offsets in the header");
-    SAM3RT_CHECK(v["dtype"].is_string(), kFormat, path, ": tensor '", name, "' has a non-string dtype");
+                 kFormat, path, ": tensor '", safe_text(name), "' needs dtype, shape and data_offsets in the header");
+    SAM3RT_CHECK(v["dtype"].is_string(), kFormat, path, ": tensor '", safe_text(name), "' has a non-string dtype");
     const std::string dtype_str = v["dtype"].get<std::string>();
     DType dtype;
-    SAM3RT_CHECK(parse_dtype_name(dtype_str, &dtype), kUnsupported, path, ": tensor '", name, "' has dtype ",
-                 dtype_str, ", which sam3rt does not support (F32, F16, BF16, I32, I64, U8, BOOL)");
+    SAM3RT_CHECK(parse_dtype_name(dtype_str, &dtype), kUnsupported, path, ": tensor '", safe_text(name), "' has dtype ",
+                 safe_text(dtype_str), ", which sam3rt does not support (F32, F16, BF16, I32, I64, U8, BOOL)");
     const nlohmann::json& jshape = v["shape"];
-    SAM3RT_CHECK(jshape.is_array(), kFormat, path, ": tensor '", name, "' has a shape that is not a list");
-    SAM3RT_CHECK(jshape.size() <= static_cast<size_t>(kMaxDims), kUnsupported, path, ": tensor '", name,
+    SAM3RT_CHECK(jshape.is_array(), kFormat, path, ": tensor '", safe_text(name), "' has a shape that is not a list");
+    SAM3RT_CHECK(jshape.size() <= static_cast<size_t>(kMaxDims), kUnsupported, path, ": tensor '", safe_text(name),
                  "' has ", jshape.size(), " dimensions; at most ", kMaxDims, " are supported");
     Shape shape;
     uint64_t numel = 1;
@@ -132,18 +136,18 @@ SafetensorsFile open_safetensors(const std::string& path) {
     }
     const uint64_t esize = dtype_size(dtype);
     if (!overflow && numel > std::numeric_limits<uint64_t>::max() / esize) overflow = true;
-    SAM3RT_CHECK(!overflow, kFormat, path, ": tensor '", name, "' has a shape ", jshape.dump(),
+    SAM3RT_CHECK(!overflow, kFormat, path, ": tensor '", safe_text(name), "' has a shape ", jshape.dump(),
                  " whose size overflows; the file is corrupt");
     const nlohmann::json& joff = v["data_offsets"];
-    SAM3RT_CHECK(joff.is_array() && joff.size() == 2, kFormat, path, ": tensor '", name,
+    SAM3RT_CHECK(joff.is_array() && joff.size() == 2, kFormat, path, ": tensor '", safe_text(name),
                  "' needs data_offsets [begin, end]");
     const uint64_t begin = read_unsigned(joff[0], path, name, "data offset");
     const uint64_t end = read_unsigned(joff[1], path, name, "data offset");
-    SAM3RT_CHECK(begin <= end, kFormat, path, ": tensor '", name, "' has data_offsets [", begin, ", ", end,
+    SAM3RT_CHECK(begin <= end, kFormat, path, ": tensor '", safe_text(name), "' has data_offsets [", begin, ", ", end,
                  "] that end before they begin; the file is corrupt");
-    SAM3RT_CHECK(end <= data_size, kFormat, path, ": tensor '", name, "' has data_offsets [", begin, ", ", end,
+    SAM3RT_CHECK(end <= data_size, kFormat, path, ": tensor '", safe_text(name), "' has data_offsets [", begin, ", ", end,
                  "] beyond the end of the data (", data_size, " bytes); the file is truncated or corrupt");
-    SAM3RT_CHECK(end - begin == numel * esize, kFormat, path, ": tensor '", name, "' (", dtype_str, " ",
+    SAM3RT_CHECK(end - begin == numel * esize, kFormat, path, ": tensor '", safe_text(name), "' (", dtype_str, " ",
                  shape.str(), ") needs ", numel * esize, " bytes but its data_offsets span ", end - begin,
                  "; the file is corrupt");
     ranges.push_back({begin, end, &it.key()});
@@ -157,7 +161,7 @@ SafetensorsFile open_safetensors(const std::string& path) {
       // typed loads from it would be undefined behaviour, so this tensor gets an aligned copy.
       t = Tensor::empty(shape, dtype);
       if (t.nbytes()) std::memcpy(t.raw_data(), ptr, t.nbytes());
-      log_debug(path, ": tensor '", name, "' is not aligned in the file; copied");
+      log_debug(path, ": tensor '", safe_text(name), "' is not aligned in the file; copied");
     }
     file.tensors_.emplace(name, std::move(t));
   }
@@ -170,8 +174,8 @@ SafetensorsFile open_safetensors(const std::string& path) {
     const Range& b = ranges[i];
     // Empty tensors occupy no bytes and cannot overlap anything.
     if (a.begin == a.end || b.begin == b.end) continue;
-    SAM3RT_CHECK(b.begin >= a.end, kFormat, path, ": tensors '", *a.name, "' [", a.begin, ", ", a.end,
-                 ") and '", *b.name, "' [", b.begin, ", ", b.end, ") overlap; the file is corrupt");
+    SAM3RT_CHECK(b.begin >= a.end, kFormat, path, ": tensors '", safe_text(*a.name), "' [", a.begin, ", ", a.end,
+                 ") and '", safe_text(*b.name), "' [", b.begin, ", ", b.end, ") overlap; the file is corrupt");
   }
   file.order_.reserve(ranges.size());
   for (const Range& r : ranges) file.order_.push_back(*r.name);

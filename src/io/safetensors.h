@@ -29,7 +29,7 @@ class SafetensorsFile {
   const Tensor& get(const std::string& name) const;
 
  private:
-  friend SafetensorsFile open_safetensors(const std::string& path);
+  friend SafetensorsFile open_safetensors(std::shared_ptr<MappedFile> file);
   std::map<std::string, Tensor> tensors_;
   std::map<std::string, std::string> metadata_;
   std::vector<std::string> order_;
@@ -41,6 +41,7 @@ class SafetensorsFile {
 // bad header length, bogus JSON, unknown dtype, negative / overlapping / out-of-range offsets, a
 // byte range that disagrees with the shape, a size that overflows.
 SafetensorsFile open_safetensors(const std::string& path);
+SafetensorsFile open_safetensors(std::shared_ptr<MappedFile> file);  // a file already mapped (or in memory)
 // Convenience for tests: all tensors of the file by name.
 std::map<std::string, Tensor> load_safetensors(const std::string& path);
 

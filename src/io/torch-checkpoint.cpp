@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/log.h"
+#include "core/safe-text.h"
 #include "io/zip-archive.h"
 
 namespace sam3rt {
@@ -54,7 +55,7 @@ Shape as_shape(const PyRef& v, const std::string& where, const char* what) {
 
 class CheckpointReader {
  public:
-  explicit CheckpointReader(const std::string& path) : zip_(MappedFile::open(path)), path_(path) {}
+  explicit CheckpointReader(std::shared_ptr<MappedFile> file) : zip_(file), path_(file->path()) {}
 
   PyRef read() {
     std::string pkl;
@@ -91,14 +92,14 @@ class CheckpointReader {
     const StorageType* st = nullptr;
     for (const StorageType& s : kStorageTypes)
       if (type->s == s.name) st = &s;
-    SAM3RT_CHECK(st != nullptr, kUnsupported, path_, ": storage type '", type->s,
+    SAM3RT_CHECK(st != nullptr, kUnsupported, path_, ": storage type '", safe_text(type->s),
                  "' is not supported (float32, float16, bfloat16, complex64, int32, int64, uint8, bool); convert the "
                  "checkpoint to float32");
     SAM3RT_CHECK(pid->items[2]->kind == PyValue::Kind::kString, kFormat, path_, ": storage key is a ",
                  pid->items[2]->kind_name());
     const std::string& key = pid->items[2]->s;
     int64_t numel = as_int(pid->items[4], path_, "storage size");
-    SAM3RT_CHECK(numel >= 0, kFormat, path_, ": storage ", key, " has negative size ", numel);
+    SAM3RT_CHECK(numel >= 0, kFormat, path_, ": storage '", safe_text(key), "' has negative size ", numel);
 
     auto it = cache_.find(key);
     if (it != cache_.end()) return it->second;
@@ -107,7 +108,8 @@ class CheckpointReader {
     uint64_t size;
     const uint8_t* bytes = zip_.data(entry, &size);
     const uint64_t esize = dtype_size(st->dtype) * (st->complex ? 2 : 1);
-    SAM3RT_CHECK(static_cast<uint64_t>(numel) <= size / esize, kFormat, path_, ": storage '", entry, "' holds ", size,
+    SAM3RT_CHECK(static_cast<uint64_t>(numel) <= size / esize, kFormat, path_, ": storage '", safe_text(entry),
+                 "' holds ", size,
                  " bytes but ", numel, " elements of ", esize, " bytes are declared; the checkpoint is corrupt");
     const int64_t flat_numel = numel * (st->complex ? 2 : 1);
     auto payload = std::make_shared<StoragePayload>();
@@ -120,7 +122,7 @@ class CheckpointReader {
       // misaligned address are undefined behaviour, so such a storage is copied.
       payload->flat = Tensor::empty({flat_numel}, st->dtype);
       if (flat_numel) std::memcpy(payload->flat.raw_data(), ptr, payload->flat.nbytes());
-      log_debug(path_, ": storage '", entry, "' is not aligned in the file; copied");
+      log_debug(path_, ": storage '", safe_text(entry), "' is not aligned in the file; copied");
     }
     auto v = PyValue::make(PyValue::Kind::kOpaque);
     v->s = "storage";
@@ -196,10 +198,17 @@ class CheckpointReader {
 
 }  // namespace
 
-PyRef read_torch_checkpoint(const std::string& path) { return CheckpointReader(path).read(); }
+PyRef read_torch_checkpoint(const std::string& path) { return read_torch_checkpoint(MappedFile::open(path)); }
+
+PyRef read_torch_checkpoint(std::shared_ptr<MappedFile> file) { return CheckpointReader(std::move(file)).read(); }
 
 std::map<std::string, Tensor> load_torch_state_dict(const std::string& path) {
-  PyRef root = read_torch_checkpoint(path);
+  return load_torch_state_dict(MappedFile::open(path));
+}
+
+std::map<std::string, Tensor> load_torch_state_dict(std::shared_ptr<MappedFile> file) {
+  const std::string path = file->path();
+  PyRef root = read_torch_checkpoint(std::move(file));
   SAM3RT_CHECK(root->kind == PyValue::Kind::kDict, kFormat, path, ": the checkpoint holds a ", root->kind_name(),
                ", expected a dict of tensors (a state dict)");
   PyRef dict = root;

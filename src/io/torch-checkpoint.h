@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/tensor.h"
+#include "io/mapped-file.h"
 #include "io/pickle.h"
 
 namespace sam3rt {
@@ -15,9 +16,11 @@ namespace sam3rt {
 // The unpickled top-level object. Throws kIo / kFormat / kUnsupported naming the file and the
 // problem (not a zip, truncated, unsupported opcode, global or storage type, out-of-range tensor).
 PyRef read_torch_checkpoint(const std::string& path);
+PyRef read_torch_checkpoint(std::shared_ptr<MappedFile> file);
 
 // The state dict of a checkpoint: the top-level dict's "model" (or "state_dict") entry when it
 // has one, else the top-level dict itself. Non-tensor values are skipped.
 std::map<std::string, Tensor> load_torch_state_dict(const std::string& path);
+std::map<std::string, Tensor> load_torch_state_dict(std::shared_ptr<MappedFile> file);
 
 }  // namespace sam3rt

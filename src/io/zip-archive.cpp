@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "core/safe-text.h"
 
 namespace sam3rt {
 
@@ -107,7 +108,7 @@ ZipArchive::ZipArchive(std::shared_ptr<MappedFile> file) : file_(std::move(file)
         uint64_t p = x + 4, p_end = p + len;
         auto take = [&](uint64_t& v) {
           if (v != 0xffffffff) return;
-          SAM3RT_CHECK(p + 8 <= p_end, kFormat, path, ": zip entry '", name, "' has a short zip64 field");
+          SAM3RT_CHECK(p + 8 <= p_end, kFormat, path, ": zip entry '", safe_text(name), "' has a short zip64 field");
           v = r.u64(p);
           p += 8;
         };
@@ -119,22 +120,25 @@ ZipArchive::ZipArchive(std::shared_ptr<MappedFile> file) : file_(std::move(file)
     }
 
     r.need(local, kLocalSize, "local header");
-    SAM3RT_CHECK(r.u32(local) == kLocalHeaderSig, kFormat, path, ": zip entry '", name,
+    SAM3RT_CHECK(r.u32(local) == kLocalHeaderSig, kFormat, path, ": zip entry '", safe_text(name),
                  "' has a bad local header signature; the file is corrupt");
     uint64_t data = local + kLocalSize + r.u16(local + 26) + r.u16(local + 28);
-    SAM3RT_CHECK(r.fits(data, comp_size), kFormat, path, ": zip entry '", name, "' (", comp_size,
+    // A stored entry is read as `size` bytes, so that is the length to check (a corrupt directory
+    // can give a stored entry a size larger than its compressed size).
+    const uint64_t stored = method == 0 ? size : comp_size;
+    SAM3RT_CHECK(r.fits(data, stored), kFormat, path, ": zip entry '", safe_text(name), "' (", stored,
                  " bytes at byte ", data, ") extends beyond the end of the file (", r.size(),
                  " bytes); the file is truncated, download or save it again");
-    entries_[name] = ZipEntry{data, method == 0 ? size : comp_size, method};
+    entries_[name] = ZipEntry{data, stored, method};
     off += kCentralSize + name_len + extra_len + comment_len;
   }
 }
 
 const uint8_t* ZipArchive::data(const std::string& name, uint64_t* size) const {
   auto it = entries_.find(name);
-  SAM3RT_CHECK(it != entries_.end(), kFormat, path(), ": the archive has no entry '", name,
+  SAM3RT_CHECK(it != entries_.end(), kFormat, path(), ": the archive has no entry '", safe_text(name),
                "'; the checkpoint is incomplete or corrupt");
-  SAM3RT_CHECK(it->second.method == 0, kUnsupported, path(), ": zip entry '", name,
+  SAM3RT_CHECK(it->second.method == 0, kUnsupported, path(), ": zip entry '", safe_text(name),
                "' is compressed (method ", it->second.method,
                "); PyTorch checkpoints store entries uncompressed, re-save it with torch.save");
   *size = it->second.size;

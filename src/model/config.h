@@ -9,6 +9,13 @@
 
 namespace sam3rt {
 
+// validate() refuses sizes over these (far above any SAM 3 variant), so that a configuration read
+// from a file cannot make the model allocate without bound.
+inline constexpr int kMaxConfigImageSize = 8192;
+inline constexpr int kMaxConfigWidth = 65536;   // widths, heads, queries, roi_size, text context
+inline constexpr int kMaxConfigLayers = 1024;   // depths and layer counts
+inline constexpr int kMaxConfigVocab = 1 << 22;  // vocab_size, bpe_merges
+
 struct Sam3Config {
   // vision trunk (ViT)
   int image_size = 1008;
@@ -82,7 +89,7 @@ struct Sam3Config {
   // kFormat naming the field on a wrong type or an impossible value.
   static Sam3Config from_json(const nlohmann::json& j);
   nlohmann::json to_json() const;
-  void validate() const;  // divisibility and positivity checks, kFormat on failure
+  void validate() const;  // divisibility, positivity and the caps above; kFormat on failure
 };
 
 template <class Self, class F>

@@ -1,6 +1,7 @@
 #include "pipeline/rle.h"
 
 #include "core/error.h"
+#include "core/safe-text.h"
 
 namespace sam3rt::pipeline {
 
@@ -28,6 +29,7 @@ Rle rle_encode(const uint8_t* mask, int height, int width) {
 }
 
 std::vector<uint8_t> rle_decode(const Rle& rle) {
+  SAM3RT_CHECK(rle.height >= 0 && rle.width >= 0, kFormat, "RLE size ", rle.height, "x", rle.width, " is negative");
   const size_t n = static_cast<size_t>(rle.height) * rle.width;
   uint64_t total = 0;
   for (uint32_t c : rle.counts) total += c;
@@ -80,7 +82,7 @@ std::vector<uint32_t> rle_from_string(const std::string& s) {
     while (more) {
       SAM3RT_CHECK(p < s.size(), kFormat, "RLE string ends in the middle of a number");
       int c = static_cast<unsigned char>(s[p]) - 48;
-      SAM3RT_CHECK(c >= 0 && c < 64, kFormat, "RLE string has an invalid character '", s[p], "' at offset ",
+      SAM3RT_CHECK(c >= 0 && c < 64, kFormat, "RLE string has an invalid character '", safe_text(s.substr(p, 1)), "' at offset ",
                    p);
       SAM3RT_CHECK(k < 12, kFormat, "RLE string has a number longer than 60 bits at offset ", p);
       x |= static_cast<int64_t>(c & 0x1f) << (5 * k);

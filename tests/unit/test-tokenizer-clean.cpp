@@ -2,6 +2,8 @@
 // ftfy fixes, whitespace and lower-casing. Expected values come from Python 3.11
 // (bytes.decode("utf-8", "replace"), html.unescape, str.lower) and from ftfy's documented fixes.
 #include <gtest/gtest.h>
+#include <unicode/normalizer2.h>
+#include <unicode/unistr.h>
 
 #include "text/text-clean.h"
 
@@ -120,3 +122,30 @@ TEST(TextClean, SpaceClasses) {
 
 }  // namespace
 }  // namespace sam3rt::text
+
+namespace {
+// ICU's own NFC of a UTF-32 string, for comparison.
+std::u32string icu_nfc(const std::u32string& t) {
+  UErrorCode status = U_ZERO_ERROR;
+  icu::UnicodeString u;
+  for (char32_t c : t) u.append(static_cast<UChar32>(c));
+  const icu::UnicodeString n = icu::Normalizer2::getNFCInstance(status)->normalize(u, status);
+  std::u32string out(static_cast<size_t>(n.countChar32()), U'\0');
+  status = U_ZERO_ERROR;
+  n.toUTF32(reinterpret_cast<UChar32*>(out.data()), static_cast<int32_t>(out.size()), status);
+  return out;
+}
+}  // namespace
+
+// Long runs of combining marks are ordered by our own stable sort (ICU's insertion sort is
+// quadratic); the result must be ICU's exactly: precomposed letters that decompose into marks,
+// marks of several classes interleaved, composable pairs at the ends of the run.
+TEST(TextClean, NfcOfLongMarkRunsEqualsIcu) {
+  std::u32string t = U"a";
+  for (int i = 0; i < 40; ++i) t += (i % 3 == 0) ? U'\u0301' : (i % 3 == 1) ? U'\u0323' : U'\u0344';
+  t += U"\u1E0D\u0307\u0323e\u0301";
+  for (int i = 0; i < 35; ++i) t += (i % 2) ? U'\u05B0' : U'\u0591';
+  t += U"\u00C5\u0328";
+  EXPECT_EQ(sam3rt::text::nfc(t), icu_nfc(t));
+}
+

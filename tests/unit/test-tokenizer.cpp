@@ -192,13 +192,25 @@ TEST(ClipTokenizer, HugePromptIsTruncatedQuickly) {
   while (words.size() < (1 << 20)) words += "the quick brown fox jumps over the lazy dog ";
   const std::string giant_word(1 << 20, 'x');
   const std::string mixed = "red " + std::string(1 << 20, 'q') + " cat";
-  for (const std::string* text : std::vector<const std::string*>{&words, &giant_word, &mixed}) {
+  // Pathological for the cleaning (issue 19): entity references nested 200,000 deep and back to
+  // back, invalid UTF-8, and one base letter with 300,000 combining marks (canonical ordering in
+  // NFC sorts them: quadratic if done naively).
+  std::string nested = "&";
+  for (int i = 0; i < 200000; ++i) nested += "amp;";
+  nested += "lt; cat";
+  std::string refs;
+  while (refs.size() < (1 << 20)) refs += "&#x41;&lt&amp;&#9999999999;&";
+  const std::string invalid(1 << 20, '\xff');
+  std::string marks = "a";
+  for (int i = 0; i < 300000; ++i) marks += (i % 2) ? "\xcc\x81" : "\xcc\xa3";  // U+0301, U+0323
+  for (const std::string* text :
+       std::vector<const std::string*>{&words, &giant_word, &mixed, &nested, &refs, &invalid, &marks}) {
     const auto t0 = std::chrono::steady_clock::now();
     const std::vector<int32_t> ids = tok.encode(*text, 32);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     ASSERT_EQ(ids.size(), 32u);
     EXPECT_EQ(ids.back(), tok.eot_id());
-    EXPECT_NE(ids[30], 0);
+    if (text == &words || text == &giant_word || text == &mixed) EXPECT_NE(ids[30], 0);
     // Cleaning is linear and BPE stops once the context is full (a giant single word is merged
     // with a heap, O(n log n)); generous for sanitizer builds.
     EXPECT_LT(seconds, 10.0) << text->substr(0, 20);

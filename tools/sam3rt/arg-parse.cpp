@@ -3,17 +3,20 @@
 #include <cmath>
 #include <sstream>
 
+#include "core/safe-text.h"
 #include "tools/sam3rt/commands.h"
 
 namespace sam3rt::cli {
 
-CoordSpec parse_coords(const std::string& flag, const std::string& spec, size_t count, const std::string& form) {
+CoordSpec parse_coords(const std::string& flag, const std::string& spec_in, size_t count, const std::string& form) {
+  // The argument is quoted in errors escaped and capped, like every quoted input (core/safe-text.h).
+  const std::string spec = safe_text(spec_in);
   CoordSpec out;
-  std::string coords = spec;
-  const size_t colon = spec.find(':');
+  std::string coords = spec_in;
+  const size_t colon = spec_in.find(':');
   if (colon != std::string::npos) {
-    out.label = spec.substr(colon + 1);
-    coords = spec.substr(0, colon);
+    out.label = spec_in.substr(colon + 1);
+    coords = spec_in.substr(0, colon);
   }
   std::stringstream ss(coords);
   std::string item;
@@ -27,7 +30,7 @@ CoordSpec parse_coords(const std::string& flag, const std::string& spec, size_t 
     }
     // stof accepts "nan"/"inf"; coordinates must be finite pixel positions.
     if (used == 0 || used != item.size() || !std::isfinite(f))
-      throw UsageError(flag + " '" + spec + "': '" + item + "' is not a finite number; expected " + form);
+      throw UsageError(flag + " '" + spec + "': '" + safe_text(item) + "' is not a finite number; expected " + form);
     out.values.push_back(f);
   }
   if (out.values.size() != count || coords.empty() || coords.back() == ',')
