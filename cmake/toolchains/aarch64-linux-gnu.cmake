@@ -25,14 +25,16 @@ set(CMAKE_IGNORE_PATH /usr/lib/x86_64-linux-gnu /lib/x86_64-linux-gnu /usr/lib/x
 # pkg-config (the ICU fallback) must read the arm64 .pc files.
 set(ENV{PKG_CONFIG_LIBDIR} /usr/lib/${SAM3RT_TRIPLE}/pkgconfig:/usr/share/pkgconfig)
 
-# ctest (and gtest_discover_tests) run every test binary through qemu. -L: the dynamic loader
-# and libc of the cross toolchain; LD_LIBRARY_PATH: the multiarch arm64 libraries (OpenBLAS,
-# ICU, libpng, ...), which qemu's loader then finds. The x86-64 host's /usr/lib stays invisible.
+# ctest (and gtest_discover_tests) run every test binary through qemu. No -L / QEMU_LD_PREFIX:
+# the binaries use the multiarch loader and libc (libc6:arm64, /lib/ld-linux-aarch64.so.1, pulled
+# in by the :arm64 packages), which find the arm64 libraries through the host's ld.so.cache.
+# Pointing qemu at the cross toolchain's tree (-L /usr/aarch64-linux-gnu) instead loads that
+# tree's ld.so (glibc 2.36-8cross1) with the multiarch libc (2.36-9+deb12u*): the mismatch hung
+# the first pthread_create, so every test that started sam3rt's thread pool timed out.
 find_program(SAM3RT_QEMU_AARCH64 NAMES qemu-aarch64-static qemu-aarch64
   DOC "qemu user-mode emulator for aarch64 (Debian: qemu-user-static)")
 if(SAM3RT_QEMU_AARCH64)
-  set(CMAKE_CROSSCOMPILING_EMULATOR ${SAM3RT_QEMU_AARCH64};-L;/usr/${SAM3RT_TRIPLE};-E;LD_LIBRARY_PATH=/usr/lib/${SAM3RT_TRIPLE}:/lib/${SAM3RT_TRIPLE}
-    CACHE STRING "runs aarch64 test binaries on the build host")
+  set(CMAKE_CROSSCOMPILING_EMULATOR ${SAM3RT_QEMU_AARCH64})
 endif()
 
 # Portable baseline: ARMv8.0-A with Advanced SIMD (NEON), which every 64-bit Arm CPU has
