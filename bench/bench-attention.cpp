@@ -3,7 +3,11 @@
 // the composite matmul → softmax → matmul that materialises the score matrix (window case only:
 // for 5184 tokens it would need 1.7 GB). Counters: FLOP/s with 4·B·H·Lq·Lk·D per iteration.
 #include <benchmark/benchmark.h>
+#if defined(SAM3RT_BLAS_ACCELERATE)
+#include <Accelerate/Accelerate.h>
+#else
 #include <cblas.h>
+#endif
 
 #include <cmath>
 #include <random>

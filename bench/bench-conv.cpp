@@ -2,7 +2,11 @@
 // patch embedding (14×14 stride 14, 3→1024 on 1008²) and the neck's 2×2 stride-2 transposed conv
 // (1024→512 on 72²). Counters: FLOP/s (2·MACs per iteration).
 #include <benchmark/benchmark.h>
+#if defined(SAM3RT_BLAS_ACCELERATE)
+#include <Accelerate/Accelerate.h>
+#else
 #include <cblas.h>
+#endif
 
 #include <random>
 

@@ -2,7 +2,11 @@
 // cblas_sgemm of the same product in the same program (requirement: ops::linear ≥ 85% of it).
 // Counters: FLOP/s (2·M·N·K per iteration).
 #include <benchmark/benchmark.h>
+#if defined(SAM3RT_BLAS_ACCELERATE)
+#include <Accelerate/Accelerate.h>
+#else
 #include <cblas.h>
+#endif
 
 #include <algorithm>
 #include <chrono>

@@ -1,26 +1,43 @@
 #!/usr/bin/env bash
 # Installs the system packages sam3rt needs, only when something is missing (idempotent).
 # Debian/Ubuntu: apt-get. macOS: prints the Homebrew command instead of running it.
-# `install-deps.sh fuzz` also installs clang and its libFuzzer runtime (only `make fuzz` needs them).
+#   scripts/install-deps.sh          the native build (make build / make test)
+#   scripts/install-deps.sh arm64    in addition, the aarch64 cross toolchain, Debian's arm64
+#                                    multiarch libraries and qemu-user (make test-arm64)
+#   scripts/install-deps.sh fuzz     in addition, clang and its libFuzzer runtime (make fuzz)
 set -euo pipefail
 
+MODE="${1:-native}"
 PACKAGES=(
   cmake ninja-build g++ pkg-config ccache
   libopenblas-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev libicu-dev
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
 )
-if [[ "${1:-}" == "fuzz" ]]; then
-  PACKAGES+=(clang-14 libclang-rt-14-dev)
-fi
+# The cross build links arm64 libraries from the multiarch tree (/usr/lib/aarch64-linux-gnu);
+# header-only nlohmann-json and CLI11 come from the host packages above. qemu-user-static
+# registers nothing by itself here: ctest runs each binary through qemu-aarch64-static
+# (CMAKE_CROSSCOMPILING_EMULATOR in cmake/toolchains/aarch64-linux-gnu.cmake).
+ARM64_PACKAGES=(
+  g++-aarch64-linux-gnu qemu-user-static
+  libopenblas-dev:arm64 zlib1g-dev:arm64 libpng-dev:arm64 libjpeg62-turbo-dev:arm64
+  libicu-dev:arm64 libgtest-dev:arm64
+)
 
 if [[ "$(uname -s)" == "Darwin" ]]; then
   echo "macOS: brew install cmake ninja ccache pkg-config libpng jpeg-turbo icu4c nlohmann-json cli11 googletest google-benchmark${1:+ llvm}"
+  echo "macOS: BLAS comes from Accelerate (part of the OS); see docs/macos.md"
   exit 0
 fi
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "install-deps: not a Debian/Ubuntu system; install the equivalents of: ${PACKAGES[*]}" >&2
   exit 0
 fi
+case "$MODE" in
+  native) ;;
+  arm64) PACKAGES+=("${ARM64_PACKAGES[@]}") ;;
+  fuzz) PACKAGES+=(clang-14 libclang-rt-14-dev) ;;
+  *) echo "install-deps: unknown mode '$MODE' (expected nothing, 'arm64' or 'fuzz')" >&2; exit 2 ;;
+esac
 
 # Ubuntu names the libjpeg-turbo dev package libjpeg-turbo8-dev.
 if ! apt-cache show libjpeg62-turbo-dev >/dev/null 2>&1 && apt-cache show libjpeg-turbo8-dev >/dev/null 2>&1; then
@@ -39,5 +56,9 @@ echo "install-deps: installing ${missing[*]}"
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+if [[ "$MODE" == "arm64" ]] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  # Multiarch: arm64 packages install beside the native ones (Debian sources carry arm64).
+  $SUDO dpkg --add-architecture arm64
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -2,6 +2,7 @@
 #include <thread>
 
 #include "backend/backend.h"
+#include "backend/cpu/simd.h"
 #include "core/error.h"
 #include "core/log.h"
 
@@ -16,7 +17,7 @@ std::string cpu_name() {
 #else
   const char* arch = "unknown arch";
 #endif
-  return std::string("cpu (") + arch + ", " + std::to_string(std::thread::hardware_concurrency()) + " threads)";
+  return std::string("cpu (") + arch + ", " + cpu::simd_isa() + ", " + std::to_string(std::thread::hardware_concurrency()) + " threads)";
 }
 
 int parse_index(const std::string& spec, size_t colon) {

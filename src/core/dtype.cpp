@@ -2,6 +2,10 @@
 
 #include "core/error.h"
 
+#if defined(__aarch64__) && defined(__ARM_NEON)
+#include <arm_neon.h>
+#endif
+
 namespace sam3rt {
 
 size_t dtype_size(DType dtype) {
@@ -81,6 +85,61 @@ float f16_to_f32(uint16_t h) {
   return bits_f32(sign | ((e + 112) << 23) | (m << 13));
 }
 
+// Bulk conversions. On Arm they use the NEON conversion instructions of the base ARMv8 ISA
+// (FCVTL/FCVTN, round to nearest even under Linux's default FPCR: no flush to zero, no default
+// NaN), which give the scalar functions' bits for every input except that a signalling f16 NaN
+// comes back quiet (as x86's F16C also does); bf16 is integer arithmetic, bit-identical to
+// f32_to_bf16/bf16_to_f32. Elsewhere the compiler vectorises what it can of the scalar loops.
+#if defined(__aarch64__) && defined(__ARM_NEON)
+void convert_f16_to_f32(const uint16_t* src, float* dst, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const float16x8_t h = vreinterpretq_f16_u16(vld1q_u16(src + i));
+    vst1q_f32(dst + i, vcvt_f32_f16(vget_low_f16(h)));
+    vst1q_f32(dst + i + 4, vcvt_high_f32_f16(h));
+  }
+  // The tail with the same instruction (scalar FCVT), so that NaNs do not depend on the position.
+  for (; i < n; ++i) {
+    __fp16 h;
+    std::memcpy(&h, src + i, 2);
+    dst[i] = static_cast<float>(h);
+  }
+}
+void convert_f32_to_f16(const float* src, uint16_t* dst, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const float16x8_t h = vcvt_high_f16_f32(vcvt_f16_f32(vld1q_f32(src + i)), vld1q_f32(src + i + 4));
+    vst1q_u16(dst + i, vreinterpretq_u16_f16(h));
+  }
+  for (; i < n; ++i) {
+    const __fp16 h = static_cast<__fp16>(src[i]);
+    std::memcpy(dst + i, &h, 2);
+  }
+}
+void convert_bf16_to_f32(const uint16_t* src, float* dst, size_t n) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const uint16x8_t h = vld1q_u16(src + i);
+    vst1q_f32(dst + i, vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(h), 16)));
+    vst1q_f32(dst + i + 4, vreinterpretq_f32_u32(vshll_high_n_u16(h, 16)));
+  }
+  for (; i < n; ++i) dst[i] = bf16_to_f32(src[i]);
+}
+void convert_f32_to_bf16(const float* src, uint16_t* dst, size_t n) {
+  // f32_to_bf16 four lanes at a time: NaN → quiet bit set and truncated; otherwise
+  // u + 0x7fff + (bit 16 of u), the top half kept (round to nearest even).
+  auto four = [](const float* p) {
+    const uint32x4_t u = vreinterpretq_u32_f32(vld1q_f32(p));
+    const uint32x4_t is_nan = vcgtq_u32(vandq_u32(u, vdupq_n_u32(0x7fffffffu)), vdupq_n_u32(0x7f800000u));
+    const uint32x4_t odd = vandq_u32(vshrq_n_u32(u, 16), vdupq_n_u32(1u));
+    const uint32x4_t rounded = vaddq_u32(vaddq_u32(u, vdupq_n_u32(0x7fffu)), odd);
+    return vshrn_n_u32(vbslq_u32(is_nan, vorrq_u32(u, vdupq_n_u32(0x00400000u)), rounded), 16);
+  };
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) vst1q_u16(dst + i, vcombine_u16(four(src + i), four(src + i + 4)));
+  for (; i < n; ++i) dst[i] = f32_to_bf16(src[i]);
+}
+#else
 void convert_f16_to_f32(const uint16_t* src, float* dst, size_t n) {
   for (size_t i = 0; i < n; ++i) dst[i] = f16_to_f32(src[i]);
 }
@@ -93,5 +152,6 @@ void convert_bf16_to_f32(const uint16_t* src, float* dst, size_t n) {
 void convert_f32_to_bf16(const float* src, uint16_t* dst, size_t n) {
   for (size_t i = 0; i < n; ++i) dst[i] = f32_to_bf16(src[i]);
 }
+#endif
 
 }  // namespace sam3rt

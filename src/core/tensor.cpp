@@ -583,7 +583,14 @@ void Tensor::copy_(const Tensor& src) {
       copy_typed<int64_t, int32_t>(tmp, *this);
       return;
     }
-    for_each_offset(src.shape(), src.strides(), [&](int64_t so, int64_t lin) { o[lin] = load_as_float(base, dt, so); });
+    // Contiguous f16/bf16 (weights converted at load) take the bulk converters (NEON on Arm).
+    if (src.is_contiguous() && (dt == DType::kF16 || dt == DType::kBF16)) {
+      const auto* h = static_cast<const uint16_t*>(base);
+      if (dt == DType::kF16) convert_f16_to_f32(h, o, static_cast<size_t>(src.numel()));
+      else convert_bf16_to_f32(h, o, static_cast<size_t>(src.numel()));
+    } else {
+      for_each_offset(src.shape(), src.strides(), [&](int64_t so, int64_t lin) { o[lin] = load_as_float(base, dt, so); });
+    }
   }
   Tensor dst_c = is_contiguous() ? *this : Tensor::empty(shape_, dtype_);
   const float* s = src_f32.is_contiguous() ? src_f32.data<float>() : nullptr;

@@ -131,7 +131,7 @@ Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, con
             continue;
           }
           const float alpha = exp_approx(row_max[i] - m_new);  // 0 when row_max was −∞
-          for (int64_t j = 0; j < nk; ++j) srow[j] = exp_approx(srow[j] - m_new);
+          exp_sub_f32(srow, m_new, srow, nk);
           row_sum[i] = row_sum[i] * alpha + sum_f32(srow, nk);
           row_max[i] = m_new;
           if (alpha != 1.f) {

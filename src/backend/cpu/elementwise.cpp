@@ -21,6 +21,12 @@ void map_unary(const float* __restrict x, float* __restrict y, int64_t n, F f) {
   });
 }
 
+// The exp-based row helpers of vec-math.h (NEON on Arm) over chunks of a flat array.
+template <class F>
+void map_rows(const float* x, float* y, int64_t n, F f) {
+  parallel_for(n, kGrain, [&](int64_t i0, int64_t i1) { f(x + i0, y + i0, i1 - i0); });
+}
+
 template <class F>
 void map_binary_flat(const float* __restrict a, const float* __restrict b, float* __restrict y, int64_t n, F f) {
   parallel_for(n, kGrain, [&](int64_t i0, int64_t i1) {
@@ -90,11 +96,11 @@ Tensor unary(UnaryOp op, const Tensor& x_in, float p0, float p1) {
   float* yp = y.data<float>();
   const int64_t n = x.numel();
   switch (op) {
-    case UnaryOp::kGelu: map_unary(xp, yp, n, [](float v) { return gelu_approx(v); }); break;
+    case UnaryOp::kGelu: map_rows(xp, yp, n, gelu_f32); break;
     // NaN-propagating max(v, 0), as torch.relu
     case UnaryOp::kRelu: map_unary(xp, yp, n, [](float v) { return v < 0.f ? 0.f : v; }); break;
-    case UnaryOp::kSigmoid: map_unary(xp, yp, n, [](float v) { return sigmoid_approx(v); }); break;
-    case UnaryOp::kExp: map_unary(xp, yp, n, [](float v) { return exp_approx(v); }); break;
+    case UnaryOp::kSigmoid: map_rows(xp, yp, n, sigmoid_f32); break;
+    case UnaryOp::kExp: map_rows(xp, yp, n, [](const float* a, float* b, int64_t k) { exp_sub_f32(a, 0.f, b, k); }); break;
     case UnaryOp::kLog: map_unary(xp, yp, n, [](float v) { return std::log(v); }); break;
     case UnaryOp::kClamp:
       map_unary(xp, yp, n, [p0, p1](float v) { return v < p0 ? p0 : (v > p1 ? p1 : v); });
@@ -170,7 +176,7 @@ Tensor softmax(const Tensor& x_in, int dim) {
         const float* __restrict xr = xp + r * n;
         float* __restrict yr = yp + r * n;
         const float m = max_f32(xr, n);
-        for (int64_t j = 0; j < n; ++j) yr[j] = exp_approx(xr[j] - m);
+        exp_sub_f32(xr, m, yr, n);
         const float inv = 1.f / sum_f32(yr, n);
         for (int64_t j = 0; j < n; ++j) yr[j] *= inv;
       }

@@ -1,7 +1,10 @@
 // Branch-free float math written as plain loops that the compiler vectorises (-O3 -march=...):
 // exp (Cephes polynomial, ≤ 2 ulp on [−87.3, 88.7], flushes results below ~1.2e−38 to 0) and erf (Abramowitz–Stegun 7.1.26, |error|
-// ≤ 1.5e−7, the same approximation as ATen's vectorised CPU erf). No intrinsics, so every
-// architecture builds them.
+// ≤ 1.5e−7, the same approximation as ATen's vectorised CPU erf). The scalar forms build on every
+// architecture and are the oracle; on Arm the row helpers at the end (exp of a row, GELU,
+// sigmoid, max, centred moments) run NEON versions of the same arithmetic (vec-math-neon.h),
+// because GCC's generic aarch64 cost model declines to vectorise these loops (it does vectorise
+// them for x86-64).
 #pragma once
 
 #include <bit>
@@ -68,7 +71,7 @@ inline float sum_f32(const float* __restrict x, int64_t n) {
 }
 
 // Σ (x − c) and Σ (x − c)² in one pass.
-inline void sum_dev_f32(const float* __restrict x, int64_t n, float c, float* sum_out, float* sum_sq_out) {
+inline void sum_dev_f32_scalar(const float* __restrict x, int64_t n, float c, float* sum_out, float* sum_sq_out) {
   float acc[kLanes] = {}, acc2[kLanes] = {};
   int64_t i = 0;
   for (; i + kLanes <= n; i += kLanes)
@@ -88,7 +91,7 @@ inline void sum_dev_f32(const float* __restrict x, int64_t n, float c, float* su
   *sum_sq_out = s2;
 }
 
-inline float max_f32(const float* __restrict x, int64_t n) {
+inline float max_f32_scalar(const float* __restrict x, int64_t n) {
   float acc[kLanes];
   for (int j = 0; j < kLanes; ++j) acc[j] = -INFINITY;
   int64_t i = 0;
@@ -99,5 +102,46 @@ inline float max_f32(const float* __restrict x, int64_t n) {
   for (int j = 0; j < kLanes; ++j) m = acc[j] > m ? acc[j] : m;
   return m;
 }
+
+// Row helpers (y may equal x): y = exp(x − m), GELU(x), sigmoid(x). In place, one pointer; else
+// two restrict pointers: either way the loop vectorises without a runtime alias check.
+template <class F>
+inline void map_row_scalar(const float* x, float* y, int64_t n, F f) {
+  if (x == y) {
+    for (int64_t i = 0; i < n; ++i) y[i] = f(y[i]);
+  } else {
+    const float* __restrict xr = x;
+    float* __restrict yr = y;
+    for (int64_t i = 0; i < n; ++i) yr[i] = f(xr[i]);
+  }
+}
+inline void exp_sub_f32_scalar(const float* x, float m, float* y, int64_t n) {
+  map_row_scalar(x, y, n, [m](float v) { return exp_approx(v - m); });
+}
+inline void gelu_f32_scalar(const float* x, float* y, int64_t n) { map_row_scalar(x, y, n, gelu_approx); }
+inline void sigmoid_f32_scalar(const float* x, float* y, int64_t n) { map_row_scalar(x, y, n, sigmoid_approx); }
+
+}  // namespace sam3rt::cpu
+
+#if defined(__ARM_NEON) && !defined(SAM3RT_SCALAR_VEC_MATH)
+#include "backend/cpu/vec-math-neon.h"
+#define SAM3RT_VEC_MATH_NEON 1
+#endif
+
+namespace sam3rt::cpu {
+
+#if defined(SAM3RT_VEC_MATH_NEON)
+inline void sum_dev_f32(const float* x, int64_t n, float c, float* s, float* s2) { sum_dev_f32_neon(x, n, c, s, s2); }
+inline float max_f32(const float* x, int64_t n) { return max_f32_neon(x, n); }
+inline void exp_sub_f32(const float* x, float m, float* y, int64_t n) { exp_sub_f32_neon(x, m, y, n); }
+inline void gelu_f32(const float* x, float* y, int64_t n) { gelu_f32_neon(x, y, n); }
+inline void sigmoid_f32(const float* x, float* y, int64_t n) { sigmoid_f32_neon(x, y, n); }
+#else
+inline void sum_dev_f32(const float* x, int64_t n, float c, float* s, float* s2) { sum_dev_f32_scalar(x, n, c, s, s2); }
+inline float max_f32(const float* x, int64_t n) { return max_f32_scalar(x, n); }
+inline void exp_sub_f32(const float* x, float m, float* y, int64_t n) { exp_sub_f32_scalar(x, m, y, n); }
+inline void gelu_f32(const float* x, float* y, int64_t n) { gelu_f32_scalar(x, y, n); }
+inline void sigmoid_f32(const float* x, float* y, int64_t n) { sigmoid_f32_scalar(x, y, n); }
+#endif
 
 }  // namespace sam3rt::cpu
