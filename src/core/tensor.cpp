@@ -91,12 +91,8 @@ Shape broadcast_shapes(const Shape& a, const Shape& b) {
 }
 
 std::string Device::str() const {
-  switch (type) {
-    case DeviceType::kCPU: return "cpu";
-    case DeviceType::kCUDA: return "cuda:" + std::to_string(index);
-    case DeviceType::kMetal: return "metal:" + std::to_string(index);
-  }
-  return "?";
+  if (type == DeviceType::kCPU) return "cpu";
+  return std::string(device_type_name(type)) + ":" + std::to_string(index);
 }
 
 // ---------------------------------------------------------------------------------------------
