@@ -67,8 +67,8 @@ Device select_device(const std::string& spec) {
       const size_t n = b->devices().size();
       if (n == 0) continue;
       if (b->runs_model) return {t, 0};
-      log_info("found ", n, " ", backend_display_name(t), " device(s), but this version of sam3rt has no ", backend_display_name(t),
-               " kernels for the whole model: passing over them");
+      log_info("found ", n, " ", backend_display_name(t), " device(s), but this version of sam3rt has no ",
+               backend_display_name(t), " kernels for the whole model: passing over them");
     }
     return Device::cpu();
   }
@@ -80,15 +80,17 @@ Device select_device(const std::string& spec) {
                "' (expected auto, cpu, cuda, cuda:N or metal)");
   const std::string what = backend_display_name(type);
   const Backend* b = find_backend(type);
-  SAM3RT_CHECK(b != nullptr, kDeviceUnavailable, "device '", spec, "' requested but this sam3rt was not built with ",
-               what, "; ", backend_build_hint(type), ", or use --device cpu");
+  SAM3RT_CHECK(b != nullptr, kDeviceUnavailable, "device '", spec,
+               "' requested but this sam3rt was not built with ", what, "; ", backend_build_hint(type),
+               ", or use --device cpu");
   const int n = static_cast<int>(b->devices().size());
-  SAM3RT_CHECK(n > 0, kDeviceUnavailable, "device '", spec, "' requested but no ", what, " device is usable: ",
-               b->unavailable_reason(), "; use --device cpu");
+  SAM3RT_CHECK(n > 0, kDeviceUnavailable, "device '", spec, "' requested but no ", what,
+               " device is usable: ", b->unavailable_reason(), "; use --device cpu");
   SAM3RT_CHECK(index < n, kDeviceUnavailable, "device '", spec, "' requested but only ", n, " ", what,
                " device(s) are present (", kind, ":0 .. ", kind, ":", n - 1, ")");
-  SAM3RT_CHECK(b->runs_model, kDeviceUnavailable, "device '", spec, "' is present, but this version of sam3rt has no ",
-               what, " kernels yet; use --device cpu or auto");
+  SAM3RT_CHECK(b->runs_model, kDeviceUnavailable, "device '", spec,
+               "' is present, but this version of sam3rt has no ", what,
+               " kernels yet; use --device cpu or auto");
   return {type, index};
 }
 

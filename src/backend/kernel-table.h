@@ -31,14 +31,15 @@ struct KernelTable {
   // --- convolution / pooling (NCHW)
   Tensor (*conv2d)(const Tensor& x, const Tensor& w, const Tensor& b, int stride_h, int stride_w, int pad_h,
                    int pad_w, int groups) = nullptr;
-  Tensor (*conv_transpose2d)(const Tensor& x, const Tensor& w, const Tensor& b, int stride_h, int stride_w) = nullptr;
+  Tensor (*conv_transpose2d)(const Tensor& x, const Tensor& w, const Tensor& b, int stride_h,
+                             int stride_w) = nullptr;
   Tensor (*max_pool2d)(const Tensor& x, int kernel, int stride) = nullptr;
   // --- normalisation, elementwise, reductions, gathers
   Tensor (*layer_norm)(const Tensor& x, const Tensor& w, const Tensor& b, float eps) = nullptr;
   Tensor (*group_norm)(const Tensor& x, int groups, const Tensor& w, const Tensor& b, float eps) = nullptr;
   Tensor (*unary)(UnaryOp op, const Tensor& x, float p0, float p1) = nullptr;
   Tensor (*binary)(BinaryOp op, const Tensor& a, const Tensor& b) = nullptr;  // numpy broadcasting
-  void (*add_inplace)(Tensor& a, const Tensor& b) = nullptr;                  // a contiguous f32; b broadcasts to a
+  void (*add_inplace)(Tensor& a, const Tensor& b) = nullptr;  // a contiguous f32; b broadcasts to a
   Tensor (*softmax)(const Tensor& x, int dim) = nullptr;
   Tensor (*masked_mean)(const Tensor& x, const Tensor& padding_mask) = nullptr;
   Tensor (*concat)(const std::vector<Tensor>& xs, int dim) = nullptr;

@@ -102,8 +102,10 @@ std::vector<BackendStatus> backend_statuses() {
     BackendStatus s;
     s.name = b ? b->name : k->name;
     s.built = b != nullptr;
-    if (!b) s.unavailable = std::string("not built with ") + k->display + ": " + k->how;
-    else if (b->devices().empty()) s.unavailable = b->unavailable_reason();
+    if (!b)
+      s.unavailable = std::string("not built with ") + k->display + ": " + k->how;
+    else if (b->devices().empty())
+      s.unavailable = b->unavailable_reason();
     out.push_back(std::move(s));
   }
   return out;
@@ -116,7 +118,8 @@ int device_count(DeviceType type) {
 }
 
 const DeviceMemory& device_memory(DeviceType type) {
-  SAM3RT_CHECK(type != DeviceType::kCPU, kInvalidArgument, "device_memory: the CPU has no device memory functions");
+  SAM3RT_CHECK(type != DeviceType::kCPU, kInvalidArgument,
+               "device_memory: the CPU has no device memory functions");
   return backend(type).memory;
 }
 

@@ -19,7 +19,8 @@ struct DeviceMemory {
   // Copies nbytes of contiguous memory; one side is this backend's device, the other the host or
   // the same device. A copy to the host returns once the data is there (it waits for the work
   // queued before it).
-  void (*copy_bytes)(void* dst, Device dst_device, const void* src, Device src_device, size_t nbytes) = nullptr;
+  void (*copy_bytes)(void* dst, Device dst_device, const void* src, Device src_device,
+                     size_t nbytes) = nullptr;
   // dst ← src on one device: any shapes' strides (same shape), converting between any dtypes.
   void (*copy_strided)(const Tensor& dst, const Tensor& src) = nullptr;
   // Sets every element of a contiguous tensor to `value` (converted to its dtype).

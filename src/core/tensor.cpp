@@ -278,8 +278,8 @@ Shape resolve_shape(const Shape& new_shape_in, const Shape& old_shape) {
                  new_shape_in.str(), " for ", old_shape.str());
     new_shape[infer] = numel / known;
   }
-  SAM3RT_CHECK(new_shape.numel() == numel, kInvalidArgument, "view: shape ", new_shape.str(), " does not match ",
-               old_shape.str());
+  SAM3RT_CHECK(new_shape.numel() == numel, kInvalidArgument, "view: shape ", new_shape.str(),
+               " does not match ", old_shape.str());
   return new_shape;
 }
 
@@ -293,7 +293,8 @@ bool view_strides(const Shape& shape, const Shape& strides, const Shape& new_sha
   int64_t tensor_numel = 1, view_numel = 1;
   for (int64_t tensor_d = dims - 1; tensor_d >= 0; tensor_d--) {
     tensor_numel *= shape[tensor_d];
-    if (tensor_d == 0 || (shape[tensor_d - 1] != 1 && strides[tensor_d - 1] != tensor_numel * chunk_base_stride)) {
+    if (tensor_d == 0 ||
+        (shape[tensor_d - 1] != 1 && strides[tensor_d - 1] != tensor_numel * chunk_base_stride)) {
       while (view_d >= 0 && (view_numel < tensor_numel || new_shape[view_d] == 1)) {
         new_strides[view_d] = view_numel * chunk_base_stride;
         view_numel *= new_shape[view_d];
@@ -544,18 +545,26 @@ void copy_typed(const Tensor& src, Tensor& dst) {
 template <class Dst>
 void copy_integers_to(const Tensor& src, Tensor& dst) {
   switch (src.dtype()) {
-    case DType::kI32: return copy_typed<Dst, int32_t>(src, dst);
-    case DType::kI64: return copy_typed<Dst, int64_t>(src, dst);
-    case DType::kU8: return copy_typed<Dst, uint8_t>(src, dst);
-    default: SAM3RT_ASSERT(false, "copy_integers: ", dtype_name(src.dtype()), " is not an integer dtype");
+    case DType::kI32:
+      return copy_typed<Dst, int32_t>(src, dst);
+    case DType::kI64:
+      return copy_typed<Dst, int64_t>(src, dst);
+    case DType::kU8:
+      return copy_typed<Dst, uint8_t>(src, dst);
+    default:
+      SAM3RT_ASSERT(false, "copy_integers: ", dtype_name(src.dtype()), " is not an integer dtype");
   }
 }
 void copy_integers(const Tensor& src, Tensor& dst) {
   switch (dst.dtype()) {
-    case DType::kI32: return copy_integers_to<int32_t>(src, dst);
-    case DType::kI64: return copy_integers_to<int64_t>(src, dst);
-    case DType::kU8: return copy_integers_to<uint8_t>(src, dst);
-    default: SAM3RT_ASSERT(false, "copy_integers: ", dtype_name(dst.dtype()), " is not an integer dtype");
+    case DType::kI32:
+      return copy_integers_to<int32_t>(src, dst);
+    case DType::kI64:
+      return copy_integers_to<int64_t>(src, dst);
+    case DType::kU8:
+      return copy_integers_to<uint8_t>(src, dst);
+    default:
+      SAM3RT_ASSERT(false, "copy_integers: ", dtype_name(dst.dtype()), " is not an integer dtype");
   }
 }
 }  // namespace

@@ -22,7 +22,8 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int stride_h, i
                "[conv2d] kernel ", w.size(2), "x", w.size(3), " is larger than the padded input ", x.str());
   check_vector(kOp, "b", b, w.size(0));
   const Device dev = common_device(kOp, {&x, &w, &b});
-  return backend_kernel(kOp, dev, &KernelTable::conv2d)(as_f32(x), as_f32(w), as_f32(b), stride_h, stride_w, pad_h, pad_w, groups);
+  return backend_kernel(kOp, dev, &KernelTable::conv2d)(as_f32(x), as_f32(w), as_f32(b), stride_h, stride_w,
+                                                        pad_h, pad_w, groups);
 }
 
 Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, int stride_h, int stride_w) {
@@ -38,7 +39,8 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, int s
                " must be [C_in, C_out, kh, kw] with C_in = ", x.size(1), " (x ", x.str(), ")");
   check_vector(kOp, "b", b, w.size(1));
   const Device dev = common_device(kOp, {&x, &w, &b});
-  return backend_kernel(kOp, dev, &KernelTable::conv_transpose2d)(as_f32(x), as_f32(w), as_f32(b), stride_h, stride_w);
+  return backend_kernel(kOp, dev, &KernelTable::conv_transpose2d)(as_f32(x), as_f32(w), as_f32(b), stride_h,
+                                                                  stride_w);
 }
 
 Tensor max_pool2d(const Tensor& x, int kernel, int stride) {

@@ -16,8 +16,9 @@ inline std::string cuda_unavailable_reason() {
   return b ? b->unavailable_reason() : "this build has no CUDA backend";
 }
 
-#define SAM3RT_REQUIRE_CUDA() \
-  if (!::sam3rt::test::cuda_present()) GTEST_SKIP() << "no CUDA device: " << ::sam3rt::test::cuda_unavailable_reason()
+#define SAM3RT_REQUIRE_CUDA()          \
+  if (!::sam3rt::test::cuda_present()) \
+  GTEST_SKIP() << "no CUDA device: " << ::sam3rt::test::cuda_unavailable_reason()
 
 inline Device gpu() { return Device::cuda(0); }
 

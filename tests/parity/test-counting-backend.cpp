@@ -26,7 +26,8 @@ Tensor host_view(const Tensor& t) {
   if (!t.defined()) return t;
   const std::shared_ptr<Storage>& st = t.storage();
   const auto elems = static_cast<int64_t>(st->nbytes() / dtype_size(t.dtype()));
-  return Tensor::from_blob(st->data(), Shape{elems}, t.dtype(), st).as_strided(t.shape(), t.strides(), t.offset());
+  return Tensor::from_blob(st->data(), Shape{elems}, t.dtype(), st)
+      .as_strided(t.shape(), t.strides(), t.offset());
 }
 std::vector<Tensor> host_view(const std::vector<Tensor>& ts) {
   std::vector<Tensor> out;
@@ -81,7 +82,9 @@ const Backend& counting_backend() {
   static const Backend b = [] {
     Backend t;
     t.name = "counting";
-    t.devices = [] { return std::vector<DeviceInfo>{{kCountingDevice, "counting (forwards to the CPU)", 0}}; };
+    t.devices = [] {
+      return std::vector<DeviceInfo>{{kCountingDevice, "counting (forwards to the CPU)", 0}};
+    };
     t.unavailable_reason = [] { return std::string(); };
     t.runs_model = true;
     t.memory = counting_memory();
@@ -127,10 +130,13 @@ TEST_P(CountingBackend, TinyModelMatchesTheFloat32Reference) {
   const int64_t linear_before = Forward<&KernelTable::linear>::calls.load();
   const TensorDump& dump = run_case_with_dump(session, c);
   EXPECT_GE(expect_dump_matches_case(c, dump, "counting"), 30);
-  EXPECT_GT(Forward<&KernelTable::linear>::calls.load(), linear_before) << "the model did not run on the backend";
-  for (const auto& [name, t] : dump)
-    if (name.rfind("input.", 0) != 0 && name.rfind("out.", 0) != 0)
+  EXPECT_GT(Forward<&KernelTable::linear>::calls.load(), linear_before)
+      << "the model did not run on the backend";
+  for (const auto& [name, t] : dump) {
+    if (name.rfind("input.", 0) != 0 && name.rfind("out.", 0) != 0) {
       EXPECT_EQ(t.device(), kCountingDevice) << name << " left the device";
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllCases, CountingBackend, ::testing::ValuesIn(case_names()),
@@ -153,7 +159,8 @@ TEST(CountingBackendRegistry, SelectedByNameAndUsedForEveryHotKernel) {
   EXPECT_GT(Forward<&KernelTable::conv_transpose2d>::calls.load(), 0);
   EXPECT_GT(Forward<&KernelTable::layer_norm>::calls.load(), 0);
   EXPECT_GT(Forward<&KernelTable::attention>::calls.load(), 0);
-  EXPECT_GT(Forward<&KernelTable::grid_sample>::calls.load() + Forward<&KernelTable::roi_align>::calls.load(), 0);
+  EXPECT_GT(Forward<&KernelTable::grid_sample>::calls.load() + Forward<&KernelTable::roi_align>::calls.load(),
+            0);
   EXPECT_GT(g_add_inplace_calls.load(), 0);
 }
 

@@ -33,7 +33,8 @@ int compare_all(const std::string& stage, const FixtureCase& c, const TensorDump
     if (!dump.count(name)) continue;
     const double rel =
         expect_close(c.name + " " + stage + " " + name, dump.at(name), c.get(name), kTf32ReferenceTolerance);
-    std::printf("[shared-tf32] %-9s %-16s %-32s rel %.3g\n", stage.c_str(), c.name.c_str(), name.c_str(), rel);
+    std::printf("[shared-tf32] %-9s %-16s %-32s rel %.3g\n", stage.c_str(), c.name.c_str(), name.c_str(),
+                rel);
     ++checked;
   }
   return checked;
@@ -106,7 +107,8 @@ TEST(SharedTf32FixturesPrecision, NeckAndTextShowTf32Noise) {
     backbone.forward(c.get("input.pixels"), &dump);
     if (c.has("input.token_ids")) encoder.forward(c.get("input.token_ids"), &dump);
     for (const auto& [n, t] : dump)
-      if (n.rfind("backbone.fpn.", 0) == 0 || n == "text.language_features") worst = std::max(worst, rel_error(t, c.get(n)));
+      if (n.rfind("backbone.fpn.", 0) == 0 || n == "text.language_features")
+        worst = std::max(worst, rel_error(t, c.get(n)));
   }
   std::printf("[shared-tf32] neck + text worst relative error of the float32 path: %.3g\n", worst);
   EXPECT_GT(worst, kF32Tolerance);

@@ -9,7 +9,9 @@ TEST(DeviceSelection, CpuAndAutoWork) {
   EXPECT_EQ(select_device("cpu"), Device::cpu());
   Device d = select_device("auto");
   // Without model kernels for a GPU backend, auto must land on the CPU.
-  if (device_count(DeviceType::kCUDA) == 0 && device_count(DeviceType::kMetal) == 0) EXPECT_TRUE(d.is_cpu());
+  if (device_count(DeviceType::kCUDA) == 0 && device_count(DeviceType::kMetal) == 0) {
+    EXPECT_TRUE(d.is_cpu());
+  }
   EXPECT_EQ(select_device(""), d);
   EXPECT_FALSE(list_devices().empty());
   EXPECT_TRUE(list_devices().back().device.is_cpu());

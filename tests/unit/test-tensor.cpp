@@ -107,7 +107,8 @@ TEST(Tensor, IntegerConversionsAreExact) {
   Tensor i64 = Tensor::empty({2, 3}, DType::kI64);
   std::copy(values.begin(), values.end(), i64.data<int64_t>());
   const Tensor i32 = i64.to(DType::kI32);
-  for (size_t i = 0; i < values.size(); ++i) EXPECT_EQ(i32.data<int32_t>()[i], static_cast<int32_t>(values[i])) << i;
+  for (size_t i = 0; i < values.size(); ++i)
+    EXPECT_EQ(i32.data<int32_t>()[i], static_cast<int32_t>(values[i])) << i;
   const Tensor back = i32.to(DType::kI64);
   for (size_t i = 0; i < values.size(); ++i) EXPECT_EQ(back.data<int64_t>()[i], values[i]) << i;
   Tensor strided = Tensor::zeros({3, 2}, DType::kI32);
@@ -117,7 +118,8 @@ TEST(Tensor, IntegerConversionsAreExact) {
       EXPECT_EQ(strided.data<int32_t>()[r * 2 + c], static_cast<int32_t>(values[c * 3 + r])) << r << "," << c;
   Tensor dst = Tensor::zeros({3, 2}, DType::kI32).transpose(0, 1);  // strided destination
   dst.copy_(i64);
-  for (int64_t i = 0; i < 6; ++i) EXPECT_EQ(dst.contiguous().data<int32_t>()[i], static_cast<int32_t>(values[i])) << i;
+  for (int64_t i = 0; i < 6; ++i)
+    EXPECT_EQ(dst.contiguous().data<int32_t>()[i], static_cast<int32_t>(values[i])) << i;
 }
 
 // reshape takes a view when the layout allows one and copies otherwise, without an exception in

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The CI steps, run by .ci/run on a clean clone (2 cores). `scripts/ci.sh` runs every step in order;
+# `scripts/ci.sh STEP...` runs the named ones. Each step prints its wall time. To add a step: write
+# a step_<name> function and append <name> to STEPS.
+#
+#   format  clang-format on the C/C++ lines changed since the merge base with main
+#   test    `make test` (the README's command: release build, whole suite) with -Werror
+#   asan    AddressSanitizer + UBSan build (-Werror) and the suite minus `slow`
+#   tsan    ThreadSanitizer build of the unit tests and the concurrency tests
+#   cuda    when nvcc is present: compile the library with the CUDA backend (-Werror; no GPU needed)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+STEPS=(format test asan tsan cuda)
+NVCC=${NVCC:-/usr/local/cuda/bin/nvcc}
+BASE=${CI_BASE:-main}  # the branch changes are formatted against
+
+step_format() {
+  if ! command -v git-clang-format >/dev/null || ! git rev-parse --verify -q "$BASE" >/dev/null; then
+    echo "format: skipped (needs git-clang-format and a '$BASE' branch; set CI_BASE)"
+    return 0
+  fi
+  local base out
+  base=$(git merge-base HEAD "$BASE")
+  out=$(git clang-format --diff --extensions c,cc,cpp,h,hpp,cu,cuh "$base" -- || true)
+  if [[ -n "$out" && "$out" != *"no modified files to format"* && "$out" != *"did not modify any files"* ]]; then
+    echo "$out"
+    echo "format: the lines above differ from .clang-format; run: git clang-format $base" >&2
+    return 1
+  fi
+}
+
+step_test() {
+  bash scripts/install-deps.sh
+  cmake --preset release -DSAM3RT_WERROR=ON >/dev/null
+  make test
+}
+
+step_asan() {
+  cmake --preset debug-asan -DSAM3RT_WERROR=ON >/dev/null
+  cmake --build --preset debug-asan
+  ctest --preset debug-asan
+}
+
+step_tsan() {
+  if ! grep -q '"debug-tsan"' CMakePresets.json; then
+    echo "tsan: skipped (no debug-tsan preset)"
+    return 0
+  fi
+  cmake --preset debug-tsan -DSAM3RT_WERROR=ON >/dev/null
+  cmake --build --preset debug-tsan --target test_unit
+  ctest --preset debug-tsan
+}
+
+step_cuda() {
+  if [[ ! -x "$NVCC" ]] && ! command -v nvcc >/dev/null; then
+    echo "cuda: skipped (no nvcc)"
+    return 0
+  fi
+  [[ -x "$NVCC" ]] || NVCC=$(command -v nvcc)
+  # Compile only (no GPU here): the library target, one architecture, in its own build folder.
+  cmake --preset cuda-release -B build/ci-cuda -DCMAKE_CUDA_COMPILER="$NVCC" -DCMAKE_CUDA_ARCHITECTURES=90 \
+    -DSAM3RT_WERROR=ON -DSAM3RT_BUILD_TESTS=OFF -DSAM3RT_BUILD_BENCH=OFF -DSAM3RT_BUILD_EXAMPLES=OFF >/dev/null
+  cmake --build build/ci-cuda --target sam3rt
+}
+
+run_step() {
+  local name=$1 start=$SECONDS
+  echo "=== ci: $name"
+  "step_$name"
+  echo "=== ci: $name passed in $((SECONDS - start)) s"
+}
+
+if [[ $# -gt 0 ]]; then STEPS=("$@"); fi
+for s in "${STEPS[@]}"; do run_step "$s"; done
