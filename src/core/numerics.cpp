@@ -2,6 +2,8 @@
 
 #include <atomic>
 
+#include "core/context.h"
+
 namespace sam3rt {
 namespace {
 
@@ -10,9 +12,9 @@ std::atomic<MatmulPrecision> g_matmul{MatmulPrecision::kF32};
 }  // namespace
 
 void set_matmul_precision(MatmulPrecision p) { g_matmul.store(p); }
-MatmulPrecision matmul_precision() { return g_matmul.load(); }
+MatmulPrecision matmul_precision() { return current_context().matmul_precision.value_or(g_matmul.load()); }
 
-ScopedNumerics::ScopedNumerics(MatmulPrecision matmul) : matmul_(matmul_precision()) {
+ScopedNumerics::ScopedNumerics(MatmulPrecision matmul) : matmul_(g_matmul.load()) {
   set_matmul_precision(matmul);
 }
 

@@ -1,4 +1,5 @@
-// Process-wide numerics mode of the matrix products.
+// Numerics mode of the matrix products: a process default, overridden per call by the calling
+// thread's Context (core/context.h).
 //
 // kTf32 lets GPU matrix products use TF32 tensor cores, as PyTorch's allow_tf32 does (the official
 // SAM 3 code turns it on at import): on CUDA the cuBLAS products (linear, matmul, convolutions)
@@ -14,11 +15,13 @@ enum class MatmulPrecision {
   kTf32,  // GPU products may use TF32 tensor cores; the CPU stays exact
 };
 
-// Set from the application's thread before running a model; read by the GPU kernels.
+// The process default, for calls whose Context leaves the precision unset (thread-safe).
 void set_matmul_precision(MatmulPrecision p);
+// What the calling thread's current call uses: its Context's precision, else the process default.
+// Read by the GPU kernels.
 MatmulPrecision matmul_precision();
 
-// Restores the previous setting when it goes out of scope.
+// Sets the process default and restores the previous one when it goes out of scope.
 class ScopedNumerics {
  public:
   explicit ScopedNumerics(MatmulPrecision matmul);

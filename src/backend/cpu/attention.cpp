@@ -5,7 +5,7 @@
 //
 // The two products per key block (S = scale·Q·Kᵀ and O += P·V) are small GEMMs issued from
 // inside parallel_for bodies, so BLAS is switched to one thread for the duration
-// (SingleThreadedBlas): the pool provides the parallelism, BLAS the register-blocked inner
+// (BlasSingleThreaded): the pool provides the parallelism, BLAS the register-blocked inner
 // kernels. q/k/v may be strided views (e.g. heads permuted out of [B, L, H, D]) as long as the
 // last dimension is contiguous; they are not copied.
 #include <algorithm>
@@ -82,7 +82,7 @@ Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, con
         block_masked[b * n_kblocks + kb] = std::all_of(mp + b * Lk + j0, mp + b * Lk + j1, [](uint8_t m) { return m != 0; });
       }
 
-  SingleThreadedBlas single_threaded_blas;
+  BlasSingleThreaded single_threaded_blas;
   parallel_for(B * H * n_qblocks, 1, [&](int64_t t0, int64_t t1) {
     // Per-task scratch from the caching allocator (fresh malloc'd pages would fault every call).
     Tensor scratch = Tensor::empty({block_q * kBlockK + block_q * Dv + 2 * block_q});

@@ -125,7 +125,7 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   // on the pool; large ones: BLAS's own threads inside each GEMM.
   const bool small = m * n * k <= 128 * 128 * 128;
   if (small && batch > 1 && num_threads() > 1 && !in_parallel_region()) {
-    SingleThreadedBlas single;
+    BlasSingleThreaded single;
     parallel_for(batch, 1, [&](int64_t t0, int64_t t1) {
       for (int64_t t = t0; t < t1; ++t) one(t);
     });
