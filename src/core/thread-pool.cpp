@@ -139,7 +139,20 @@ int default_threads() {
 std::mutex g_blas_mutex;
 int g_blas_pool_threads = 1;
 int g_blas_single_scopes = 0;
-void apply_blas_threads() { blas_set_num_threads(g_blas_single_scopes > 0 ? 1 : g_blas_pool_threads); }
+// OPENBLAS_NUM_THREADS, when set, caps BLAS's threads as OpenBLAS users expect (the ThreadSanitizer
+// run sets 1: OpenBLAS's own threads synchronise in uninstrumented code, which TSan reports).
+int blas_thread_cap() {
+  static const int cap = [] {
+    const char* env = std::getenv("OPENBLAS_NUM_THREADS");
+    const int n = env ? std::atoi(env) : 0;
+    return n > 0 ? n : 0;
+  }();
+  return cap;
+}
+void apply_blas_threads() {
+  const int n = g_blas_single_scopes > 0 ? 1 : g_blas_pool_threads;
+  blas_set_num_threads(blas_thread_cap() > 0 ? std::min(n, blas_thread_cap()) : n);
+}
 
 std::mutex g_pool_mutex;
 Pool* g_pool = nullptr;
