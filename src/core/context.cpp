@@ -8,7 +8,9 @@ thread_local const Context* t_current = nullptr;
 
 const Context& current_context() { return t_current ? *t_current : kDefaults; }
 
-ScopedContext::ScopedContext(const Context& context) : context_(context), previous_(t_current) { t_current = &context_; }
+ScopedContext::ScopedContext(const Context& context) : context_(context), previous_(t_current) {
+  t_current = &context_;
+}
 
 ScopedContext::~ScopedContext() { t_current = previous_; }
 

@@ -72,7 +72,8 @@ TEST(Concurrency, SessionsOnManyThreadsShareOneModel) {
     const std::vector<float>& want = alone[t % js.size()];
     ASSERT_EQ(together[t].size(), want.size()) << "thread " << t;
     ASSERT_GT(want.size(), 1u) << "threshold 0 keeps every query";
-    for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(together[t][i], want[i], 1e-5) << "thread " << t << " #" << i;
+    for (size_t i = 0; i < want.size(); ++i)
+      EXPECT_NEAR(together[t][i], want[i], 1e-5) << "thread " << t << " #" << i;
   }
 }
 
