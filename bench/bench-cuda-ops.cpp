@@ -15,7 +15,7 @@ using bench::random;
 using bench::set_flops;
 
 bool have_gpu(benchmark::State& state) {
-  if (cuda::device_count() > 0) return true;
+  if (device_count(DeviceType::kCUDA) > 0) return true;
   state.SkipWithError("no CUDA device");
   return false;
 }

@@ -32,8 +32,13 @@
  * ever crosses this interface.
  *
  * Threads: a model is immutable once loaded and may be shared by any number of sessions on any
- * threads. A session (and the results it returns) must be used by one thread at a time; use one
- * session per thread. sam3rt_last_error() is per thread. The log callback is process-wide.
+ * threads (tested under ThreadSanitizer: tests/unit/test-concurrency.cpp). A session (and the
+ * results it returns) must be used by one thread at a time; use one session per thread. Each
+ * session's calls run with its own settings (the model's n_threads cap; the precision), installed
+ * on the calling thread for the duration of the call. The CPU worker pool is shared: parallel
+ * regions of concurrent sessions take turns on it. sam3rt_last_error() is per thread. Process-wide
+ * and thread-safe, meant to be set up before the work starts: the log callback, the default
+ * precision (sam3rt_set_precision) and the op profiler (which sums the ops of every thread).
  *
  * Lifetime: free results, then sessions, then the model (a session keeps the model's weights
  * alive internally, so freeing the model first is safe too). Pointers returned by accessors stay
@@ -101,7 +106,7 @@ SAM3RT_API void sam3rt_set_log_callback(sam3rt_log_callback callback, void* user
 /* Process-wide arithmetic of the matrix products: "fp32" (default: exact float32 everywhere) or
  * "tf32" (GPU products may use TF32 tensor cores, as the official SAM 3 code does by default:
  * several times faster on NVIDIA Ampere and later, ~1e-3 relative difference on the outputs;
- * no effect on the CPU). Set it before running a model. */
+ * no effect on the CPU). The default of every session's calls; set it before running a model. */
 SAM3RT_API sam3rt_status sam3rt_set_precision(const char* precision);
 
 /* ---- profiling ---------------------------------------------------------------------------- */
@@ -145,7 +150,8 @@ typedef struct sam3rt_model_params {
   const char* device;          /* "auto" (default), "cpu", "cuda", "cuda:N", "metal" */
   const char* config_path;     /* for a bare sam3.pt: hyperparameters JSON; NULL = released SAM 3 */
   const char* tokenizer_path;  /* for a bare sam3.pt: CLIP merges (bpe_simple_vocab_16e6.txt.gz) */
-  int n_threads;               /* CPU threads; 0 = all cores (or SAM3RT_NUM_THREADS) */
+  int n_threads;               /* CPU threads per call of this model's sessions; 0 = all cores (or
+                                  SAM3RT_NUM_THREADS). The shared pool grows to fit, never shrinks. */
 } sam3rt_model_params;
 
 SAM3RT_API sam3rt_model_params sam3rt_model_default_params(void);

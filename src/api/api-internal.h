@@ -13,6 +13,7 @@ struct sam3rt_model {
   std::shared_ptr<const sam3rt::Sam3ImageModel> model;
   std::shared_ptr<const sam3rt::ClipTokenizer> tokenizer;
   std::string device;  // "cpu"
+  int n_threads = 0;   // the cap of its sessions' calls (Context::n_threads); 0 = the whole pool
 };
 
 struct sam3rt_session {

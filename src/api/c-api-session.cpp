@@ -71,7 +71,8 @@ sam3rt_status sam3rt_model_load(const char* path, const sam3rt_model_params* par
     const Device device = select_device(p.device ? p.device : "auto");
     SAM3RT_CHECK(path_exists(path), kIo, "model '", path,
                  "' does not exist; pass sam3.pt, a .sam3rt file or a Hugging Face folder");
-    if (p.n_threads > 0) set_num_threads(p.n_threads);
+    // Threads are a per-session setting (Context::n_threads); the shared pool only grows to fit.
+    if (p.n_threads > num_threads()) set_num_threads(p.n_threads);
 
     LoadOptions opts;
     if (p.config_path) opts.config_path = p.config_path;
@@ -79,6 +80,7 @@ sam3rt_status sam3rt_model_load(const char* path, const sam3rt_model_params* par
     auto loaded = std::make_shared<const LoadedModel>(load_model(path, opts));
     auto m = std::make_unique<sam3rt_model>();
     m->model = std::make_shared<const Sam3ImageModel>(loaded, device);
+    m->n_threads = p.n_threads;
     // Every prompt goes through the text encoder (boxes alone use the word "visual"), so a model
     // without merges (a bare .pt loaded without tokenizer_path) could answer nothing: say so now,
     // before any image is encoded.
@@ -115,6 +117,9 @@ sam3rt_status sam3rt_session_create(sam3rt_model* model, const sam3rt_session_pa
     auto s = std::make_unique<sam3rt_session>();
     s->model = model->model;
     s->session = std::make_unique<pipeline::ImageSession>(model->model, model->tokenizer);
+    Context context;
+    context.n_threads = model->n_threads;
+    s->session->set_context(context);
     s->apply_exif_orientation = params && params->apply_exif_orientation;
     *session = s.release();
   });

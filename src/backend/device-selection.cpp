@@ -1,3 +1,4 @@
+// Device enumeration and selection over the registered backends (backend/backend.h).
 #include <cstdlib>
 #include <thread>
 
@@ -26,57 +27,77 @@ int parse_index(const std::string& spec, size_t colon) {
                kInvalidArgument, "invalid device '", spec, "': expected a device index after ':'");
   return std::atoi(digits.c_str());
 }
+
+// The non-CPU device types in `auto` order: the GPU backends this project knows (CUDA, Metal), then
+// any other registered backend.
+std::vector<DeviceType> accelerator_types() {
+  std::vector<DeviceType> out;
+  for (int i = 1; i < kMaxDeviceTypes; ++i) out.push_back(static_cast<DeviceType>(i));
+  return out;
+}
+
+// The device type named `kind` ("cuda", "metal", "mps", a registered backend's name), if any.
+bool type_named(const std::string& kind, DeviceType* type) {
+  const std::string name = kind == "mps" ? "metal" : kind;
+  for (DeviceType t : accelerator_types()) {
+    const bool named = find_backend(t) != nullptr || !backend_build_hint(t).empty();  // registered or known
+    if (named && name == device_type_name(t)) {
+      *type = t;
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<DeviceInfo> list_devices() {
   std::vector<DeviceInfo> out;
-  for (auto& d : cuda::devices()) out.push_back(d);
-  for (auto& d : metal::devices()) out.push_back(d);
+  for (DeviceType t : accelerator_types())
+    if (const Backend* b = find_backend(t))
+      for (auto& d : b->devices()) out.push_back(d);
   out.push_back({Device::cpu(), cpu_name(), 0});
   return out;
 }
 
 Device select_device(const std::string& spec) {
   if (spec.empty() || spec == "auto") {
-    if (int n = cuda::device_count(); n > 0) {
-      if (cuda::can_run_model()) return Device::cuda(0);
-      log_info("found ", n, " CUDA device(s), but this version of sam3rt has no CUDA kernels yet: running on the CPU");
+    for (DeviceType t : accelerator_types()) {
+      const Backend* b = find_backend(t);
+      if (!b) continue;
+      const size_t n = b->devices().size();
+      if (n == 0) continue;
+      if (b->runs_model) return {t, 0};
+      log_info("found ", n, " ", backend_display_name(t), " device(s), but this version of sam3rt has no ",
+               backend_display_name(t), " kernels for the whole model: passing over them");
     }
-    if (metal::device_count() > 0 && metal::can_run_model()) return {DeviceType::kMetal, 0};
     return Device::cpu();
   }
   if (spec == "cpu") return Device::cpu();
-  std::string kind = spec.substr(0, spec.find(':'));
-  int index = spec.find(':') == std::string::npos ? 0 : parse_index(spec, spec.find(':'));
-  if (kind == "cuda") {
-    SAM3RT_CHECK(cuda::built(), kDeviceUnavailable, "device '", spec,
-                 "' requested but this sam3rt was not built with CUDA; rebuild with -DSAM3RT_CUDA=ON "
-                 "(cmake --preset cuda-release) or use --device cpu");
-    int n = cuda::device_count();
-    SAM3RT_CHECK(n > 0, kDeviceUnavailable, "device '", spec, "' requested but no CUDA device is usable: ",
-                 cuda::unavailable_reason(), "; use --device cpu");
-    SAM3RT_CHECK(index < n, kDeviceUnavailable, "device '", spec, "' requested but only ", n,
-                 " CUDA device(s) are present (cuda:0 .. cuda:", n - 1, ")");
-    SAM3RT_CHECK(cuda::can_run_model(), kDeviceUnavailable, "device '", spec,
-                 "' is present, but this version of sam3rt has no CUDA kernels yet; use --device cpu or auto");
-    return Device::cuda(index);
-  }
-  if (kind == "metal" || kind == "mps") {
-    SAM3RT_CHECK(metal::built(), kDeviceUnavailable, "device '", spec,
-                 "' requested but this sam3rt was not built with Metal; Metal support is for macOS "
-                 "(-DSAM3RT_METAL=ON); use --device cpu");
-    int n = metal::device_count();
-    SAM3RT_CHECK(n > 0 && index < n, kDeviceUnavailable, "device '", spec, "' is not present: ",
-                 metal::unavailable_reason());
-    SAM3RT_CHECK(metal::can_run_model(), kDeviceUnavailable, "device '", spec,
-                 "' is present, but this version of sam3rt has no Metal kernels yet; use --device cpu or auto");
-    return {DeviceType::kMetal, index};
-  }
-  fail(ErrorCode::kInvalidArgument, "unknown device '", spec, "' (expected auto, cpu, cuda, cuda:N or metal)");
+  const std::string kind = spec.substr(0, spec.find(':'));
+  const int index = spec.find(':') == std::string::npos ? 0 : parse_index(spec, spec.find(':'));
+  DeviceType type{};
+  SAM3RT_CHECK(type_named(kind, &type), kInvalidArgument, "unknown device '", spec,
+               "' (expected auto, cpu, cuda, cuda:N or metal)");
+  const std::string what = backend_display_name(type);
+  const Backend* b = find_backend(type);
+  SAM3RT_CHECK(b != nullptr, kDeviceUnavailable, "device '", spec,
+               "' requested but this sam3rt was not built with ", what, "; ", backend_build_hint(type),
+               ", or use --device cpu");
+  const int n = static_cast<int>(b->devices().size());
+  SAM3RT_CHECK(n > 0, kDeviceUnavailable, "device '", spec, "' requested but no ", what,
+               " device is usable: ", b->unavailable_reason(), "; use --device cpu");
+  SAM3RT_CHECK(index < n, kDeviceUnavailable, "device '", spec, "' requested but only ", n, " ", what,
+               " device(s) are present (", kind, ":0 .. ", kind, ":", n - 1, ")");
+  SAM3RT_CHECK(b->runs_model, kDeviceUnavailable, "device '", spec,
+               "' is present, but this version of sam3rt has no ", what,
+               " kernels yet; use --device cpu or auto");
+  return {type, index};
 }
 
 void synchronize(Device device) {
-  if (device.type == DeviceType::kCUDA) cuda::synchronize_device(device.index);
+  if (device.is_cpu()) return;
+  if (const Backend* b = find_backend(device.type); b && b->synchronize) b->synchronize(device.index);
 }
 
 }  // namespace sam3rt

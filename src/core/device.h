@@ -1,4 +1,4 @@
-// A device is where a tensor's storage lives: the CPU, or GPU N of a backend.
+// A device is where a tensor's storage lives: the CPU, or device N of a backend.
 #pragma once
 
 #include <cstdint>
@@ -6,7 +6,11 @@
 
 namespace sam3rt {
 
-enum class DeviceType : uint8_t { kCPU, kCUDA, kMetal };
+// One value per backend (backend/backend.h registers a table for each built one). The named
+// values are the backends this project knows how to build; kExternal0 … are free slots for
+// backends registered by an application or a test (e.g. tests/unit/test-backend-registry.cpp).
+enum class DeviceType : uint8_t { kCPU, kCUDA, kMetal, kExternal0 = 8 };
+inline constexpr int kMaxDeviceTypes = 16;
 
 struct Device {
   DeviceType type = DeviceType::kCPU;
@@ -17,7 +21,10 @@ struct Device {
   bool is_cpu() const { return type == DeviceType::kCPU; }
   bool operator==(const Device& o) const { return type == o.type && index == o.index; }
   bool operator!=(const Device& o) const { return !(*this == o); }
-  std::string str() const;  // "cpu", "cuda:0", "metal:0"
+  std::string str() const;  // "cpu", "cuda:0", "metal:0": the backend's name and the index
 };
+
+// The backend's name for a device type ("cpu", "cuda", …; defined by the backend registry).
+const char* device_type_name(DeviceType type);
 
 }  // namespace sam3rt

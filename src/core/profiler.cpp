@@ -47,7 +47,7 @@ void reset_op_profile() {
 
 // Device work is asynchronous: while profiling, each outermost op waits for the device before and
 // after, so that its row holds its device time (profiling slows a GPU run down).
-static void wait_for_devices() { device_memory(DeviceType::kCUDA).synchronize_all(); }
+static void wait_for_devices() { synchronize_all_devices(); }
 
 OpScope::OpScope(const char* op) : op_(op) {
   if (t_depth++ == 0 && op_profiling()) {

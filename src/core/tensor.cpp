@@ -91,12 +91,8 @@ Shape broadcast_shapes(const Shape& a, const Shape& b) {
 }
 
 std::string Device::str() const {
-  switch (type) {
-    case DeviceType::kCPU: return "cpu";
-    case DeviceType::kCUDA: return "cuda:" + std::to_string(index);
-    case DeviceType::kMetal: return "metal:" + std::to_string(index);
-  }
-  return "?";
+  if (type == DeviceType::kCPU) return "cpu";
+  return std::string(device_type_name(type)) + ":" + std::to_string(index);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -261,7 +257,10 @@ std::vector<float> Tensor::to_vector() const {
 }
 
 // --- views -----------------------------------------------------------------------------------
-Tensor Tensor::view(const Shape& new_shape_in) const {
+namespace {
+// new_shape with its -1 (at most one) resolved; throws kInvalidArgument when it cannot hold `numel`
+// elements (a caller error, unlike a layout that merely needs a copy).
+Shape resolve_shape(const Shape& new_shape_in, const Shape& old_shape) {
   Shape new_shape = new_shape_in;
   int infer = -1;
   int64_t known = 1;
@@ -273,49 +272,68 @@ Tensor Tensor::view(const Shape& new_shape_in) const {
       known *= new_shape[i];
     }
   }
+  const int64_t numel = old_shape.numel();
   if (infer >= 0) {
-    SAM3RT_CHECK(known > 0 && numel() % known == 0, kInvalidArgument, "view: cannot infer -1 in ",
-                 new_shape_in.str(), " for ", shape_.str());
-    new_shape[infer] = numel() / known;
+    SAM3RT_CHECK(known > 0 && numel % known == 0, kInvalidArgument, "view: cannot infer -1 in ",
+                 new_shape_in.str(), " for ", old_shape.str());
+    new_shape[infer] = numel / known;
   }
-  SAM3RT_CHECK(new_shape.numel() == numel(), kInvalidArgument, "view: shape ", new_shape.str(),
-               " does not match ", shape_.str());
-  // Compute strides for the new shape if the old layout allows it (PyTorch's algorithm):
-  // walk chunks of old dims that are contiguous among themselves.
+  SAM3RT_CHECK(new_shape.numel() == numel, kInvalidArgument, "view: shape ", new_shape.str(),
+               " does not match ", old_shape.str());
+  return new_shape;
+}
+
+// Strides that give `new_shape` over the memory of (shape, strides) without a copy, if the layout
+// allows it (PyTorch's computeStride: walk chunks of old dims that are contiguous among themselves).
+bool view_strides(const Shape& shape, const Shape& strides, const Shape& new_shape, Shape* new_strides_out) {
+  const int dims = shape.size();
   Shape new_strides = new_shape;
   int64_t view_d = new_shape.size() - 1;
-  int64_t chunk_base_stride = dim() ? strides_[dim() - 1] : 1;
+  int64_t chunk_base_stride = dims ? strides[dims - 1] : 1;
   int64_t tensor_numel = 1, view_numel = 1;
-  for (int64_t tensor_d = dim() - 1; tensor_d >= 0; tensor_d--) {
-    tensor_numel *= shape_[tensor_d];
-    if (tensor_d == 0 || (shape_[tensor_d - 1] != 1 && strides_[tensor_d - 1] != tensor_numel * chunk_base_stride)) {
+  for (int64_t tensor_d = dims - 1; tensor_d >= 0; tensor_d--) {
+    tensor_numel *= shape[tensor_d];
+    if (tensor_d == 0 ||
+        (shape[tensor_d - 1] != 1 && strides[tensor_d - 1] != tensor_numel * chunk_base_stride)) {
       while (view_d >= 0 && (view_numel < tensor_numel || new_shape[view_d] == 1)) {
         new_strides[view_d] = view_numel * chunk_base_stride;
         view_numel *= new_shape[view_d];
         view_d--;
       }
-      SAM3RT_CHECK(view_numel == tensor_numel, kInvalidArgument, "view: layout of ", str(),
-                   " is not compatible with shape ", new_shape.str(), "; use reshape()");
+      if (view_numel != tensor_numel) return false;
       if (tensor_d > 0) {
-        chunk_base_stride = strides_[tensor_d - 1];
+        chunk_base_stride = strides[tensor_d - 1];
         tensor_numel = 1;
         view_numel = 1;
       }
     }
   }
   while (view_d >= 0) new_strides[view_d--] = 1;  // only size-1 dims remain (or 0-d source)
+  *new_strides_out = new_strides;
+  return true;
+}
+}  // namespace
+
+std::optional<Tensor> Tensor::try_view(const Shape& shape) const {
+  const Shape new_shape = resolve_shape(shape, shape_);
+  Shape new_strides;
+  if (!view_strides(shape_, strides_, new_shape, &new_strides)) return std::nullopt;
   Tensor t = *this;
   t.shape_ = new_shape;
   t.strides_ = new_strides;
   return t;
 }
 
+Tensor Tensor::view(const Shape& shape) const {
+  std::optional<Tensor> t = try_view(shape);
+  SAM3RT_CHECK(t.has_value(), kInvalidArgument, "view: layout of ", str(), " is not compatible with shape ",
+               shape.str(), "; use reshape()");
+  return *std::move(t);
+}
+
 Tensor Tensor::reshape(const Shape& shape) const {
-  try {
-    return view(shape);
-  } catch (const Error&) {
-    return contiguous().view(shape);
-  }
+  if (std::optional<Tensor> t = try_view(shape)) return *std::move(t);
+  return contiguous().view(shape);  // a contiguous tensor can always be viewed
 }
 
 Tensor Tensor::permute(const std::vector<int>& dims) const {
@@ -522,6 +540,33 @@ void copy_typed(const Tensor& src, Tensor& dst) {
   for_each_offset(dst.shape(), dst.strides(), [&](int64_t o, int64_t lin) { dst_offsets[lin] = o; });
   for_each_offset(src.shape(), src.strides(), [&](int64_t so, int64_t lin) { d[dst_offsets[lin]] = static_cast<Dst>(s[so]); });
 }
+
+// dst ← src between two integer dtypes (i32, i64, u8), exactly.
+template <class Dst>
+void copy_integers_to(const Tensor& src, Tensor& dst) {
+  switch (src.dtype()) {
+    case DType::kI32:
+      return copy_typed<Dst, int32_t>(src, dst);
+    case DType::kI64:
+      return copy_typed<Dst, int64_t>(src, dst);
+    case DType::kU8:
+      return copy_typed<Dst, uint8_t>(src, dst);
+    default:
+      SAM3RT_ASSERT(false, "copy_integers: ", dtype_name(src.dtype()), " is not an integer dtype");
+  }
+}
+void copy_integers(const Tensor& src, Tensor& dst) {
+  switch (dst.dtype()) {
+    case DType::kI32:
+      return copy_integers_to<int32_t>(src, dst);
+    case DType::kI64:
+      return copy_integers_to<int64_t>(src, dst);
+    case DType::kU8:
+      return copy_integers_to<uint8_t>(src, dst);
+    default:
+      SAM3RT_ASSERT(false, "copy_integers: ", dtype_name(dst.dtype()), " is not an integer dtype");
+  }
+}
 }  // namespace
 
 namespace {
@@ -571,18 +616,16 @@ void Tensor::copy_(const Tensor& src) {
       case 8: copy_typed<uint64_t, uint64_t>(src, *this); return;
     }
   }
-  // Conversions go through f32 (or exact integer paths).
+  // Between integer dtypes: exact (f32 holds integers exactly only up to 2^24). Narrowing wraps as
+  // a C++ conversion does (as torch's .to(int32)).
+  if (!dtype_is_float(src.dtype()) && !dtype_is_float(dtype_)) return copy_integers(src, *this);
+  // Other conversions go through f32.
   Tensor src_f32 = src;
   if (src.dtype() != DType::kF32) {
     src_f32 = Tensor::empty(src.shape(), DType::kF32);
     float* o = src_f32.data<float>();
     const void* base = src.raw_data();
     DType dt = src.dtype();
-    if (dt == DType::kI32 && (dtype_ == DType::kI64)) {
-      Tensor tmp = src;
-      copy_typed<int64_t, int32_t>(tmp, *this);
-      return;
-    }
     // Contiguous f16/bf16 (weights converted at load) take the bulk converters (NEON on Arm).
     if (src.is_contiguous() && (dt == DType::kF16 || dt == DType::kBF16)) {
       const auto* h = static_cast<const uint16_t*>(base);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -110,6 +111,9 @@ class Tensor {
 
   // --- views (no copy) --------------------------------------------------------------------
   Tensor view(const Shape& shape) const;       // requires a compatible layout; -1 allowed once
+  // The view when the layout allows one, else nullopt (no exception: reshape's fast path). A shape
+  // that does not hold numel() elements still throws kInvalidArgument.
+  std::optional<Tensor> try_view(const Shape& shape) const;
   Tensor reshape(const Shape& shape) const;    // view when possible, else contiguous copy
   Tensor permute(const std::vector<int>& dims) const;
   Tensor transpose(int a, int b) const;

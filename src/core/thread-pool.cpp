@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/blas.h"
+#include "core/context.h"
 
 namespace sam3rt {
 namespace {
@@ -21,12 +22,18 @@ class Pool {
   explicit Pool(int n) { resize(n); }
   ~Pool() { stop(); }
 
-  int size() const { return static_cast<int>(workers_.size()) + 1; }
+  int size() const { return size_.load(); }
 
+  // Waits for a running parallel region (run_mutex_), then restarts the workers.
   void resize(int n) {
+    std::lock_guard<std::mutex> run_lock(run_mutex_);
     stop();
-    stopping_ = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = false;
+    }
     for (int i = 0; i < n - 1; ++i) workers_.emplace_back([this] { worker_loop(); });
+    size_.store(n);
   }
 
   void run(int64_t chunks, const std::function<void(int64_t)>& body) {
@@ -41,22 +48,24 @@ class Pool {
       generation_++;
     }
     cv_.notify_all();
-    work();
+    work(body, chunks);
     std::unique_lock<std::mutex> lock(mutex_);
-    done_cv_.wait(lock, [&] { return done_ == total_; });
+    // Every chunk done and every worker that joined this region gone: only then may the next
+    // region reset the counter (a late worker would otherwise take a chunk of it twice).
+    done_cv_.wait(lock, [&] { return done_ == total_ && active_ == 0; });
     body_ = nullptr;
     if (error_) std::rethrow_exception(error_);
   }
 
  private:
-  void work() {
+  void work(const std::function<void(int64_t)>& body, int64_t total) {
     t_in_parallel = true;
     int64_t finished = 0;
     for (;;) {
       int64_t i = next_.fetch_add(1);
-      if (i >= total_) break;
+      if (i >= total) break;
       try {
-        (*body_)(i);
+        body(i);
       } catch (...) {
         std::lock_guard<std::mutex> lock(mutex_);
         if (!error_) error_ = std::current_exception();
@@ -74,13 +83,21 @@ class Pool {
   void worker_loop() {
     uint64_t seen = 0;
     for (;;) {
+      const std::function<void(int64_t)>* body = nullptr;
+      int64_t total = 0;
       {
         std::unique_lock<std::mutex> lock(mutex_);
         cv_.wait(lock, [&] { return stopping_ || (generation_ != seen && body_ != nullptr); });
         if (stopping_) return;
         seen = generation_;
+        body = body_;
+        total = total_;
+        ++active_;
       }
-      work();
+      work(*body, total);
+      std::lock_guard<std::mutex> lock(mutex_);
+      --active_;
+      done_cv_.notify_all();
     }
   }
 
@@ -95,6 +112,7 @@ class Pool {
   }
 
   std::vector<std::thread> workers_;
+  std::atomic<int> size_{1};
   std::mutex run_mutex_;
   std::mutex mutex_;
   std::condition_variable cv_, done_cv_;
@@ -102,6 +120,7 @@ class Pool {
   std::atomic<int64_t> next_{0};
   int64_t total_ = 0;
   int64_t done_ = 0;
+  int active_ = 0;  // workers inside work() for the current region
   uint64_t generation_ = 0;
   bool stopping_ = false;
   std::exception_ptr error_;
@@ -116,6 +135,25 @@ int default_threads() {
   return hc ? static_cast<int>(hc) : 1;
 }
 
+// BLAS's process-wide thread count: the pool's size, or 1 while a BlasSingleThreaded exists.
+std::mutex g_blas_mutex;
+int g_blas_pool_threads = 1;
+int g_blas_single_scopes = 0;
+// OPENBLAS_NUM_THREADS, when set, caps BLAS's threads as OpenBLAS users expect (the ThreadSanitizer
+// run sets 1: OpenBLAS's own threads synchronise in uninstrumented code, which TSan reports).
+int blas_thread_cap() {
+  static const int cap = [] {
+    const char* env = std::getenv("OPENBLAS_NUM_THREADS");
+    const int n = env ? std::atoi(env) : 0;
+    return n > 0 ? n : 0;
+  }();
+  return cap;
+}
+void apply_blas_threads() {
+  const int n = g_blas_single_scopes > 0 ? 1 : g_blas_pool_threads;
+  blas_set_num_threads(blas_thread_cap() > 0 ? std::min(n, blas_thread_cap()) : n);
+}
+
 std::mutex g_pool_mutex;
 Pool* g_pool = nullptr;
 
@@ -124,7 +162,9 @@ Pool& pool() {
   if (!g_pool) {
     int n = default_threads();
     g_pool = new Pool(n);  // lives for the process
-    blas_set_num_threads(n);
+    std::lock_guard<std::mutex> blas_lock(g_blas_mutex);
+    g_blas_pool_threads = n;
+    apply_blas_threads();
   }
   return *g_pool;
 }
@@ -138,7 +178,20 @@ void set_num_threads(int n) {
   Pool& p = pool();
   std::lock_guard<std::mutex> lock(g_pool_mutex);
   if (p.size() != n) p.resize(n);
-  blas_set_num_threads(n);
+  std::lock_guard<std::mutex> blas_lock(g_blas_mutex);
+  g_blas_pool_threads = n;
+  apply_blas_threads();
+}
+
+BlasSingleThreaded::BlasSingleThreaded() {
+  pool();  // the pool's lazy start-up sets BLAS's thread count, and must not undo ours
+  std::lock_guard<std::mutex> lock(g_blas_mutex);
+  if (g_blas_single_scopes++ == 0) apply_blas_threads();
+}
+
+BlasSingleThreaded::~BlasSingleThreaded() {
+  std::lock_guard<std::mutex> lock(g_blas_mutex);
+  if (--g_blas_single_scopes == 0) apply_blas_threads();
 }
 
 bool in_parallel_region() { return t_in_parallel; }
@@ -147,7 +200,8 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
   if (n <= 0) return;
   grain = std::max<int64_t>(grain, 1);
   Pool& p = pool();
-  int threads = p.size();
+  const int cap = current_context().n_threads;
+  const int threads = cap > 0 ? std::min(cap, p.size()) : p.size();
   if (t_in_parallel || threads == 1 || n <= grain) {
     fn(0, n);
     return;

@@ -1,6 +1,9 @@
-// One process-wide pool of worker threads for the CPU kernels. BLAS is told to use the same
-// number of threads and is never called from inside a parallel_for body with more than one
-// thread, so the two never oversubscribe the cores.
+// One process-wide pool of worker threads for the CPU kernels, shared by every session: parallel
+// regions of concurrent calls take turns on it (each call may cap its share with
+// Context::n_threads, core/context.h; a call capped at one thread runs on its own thread without
+// waiting). BLAS is told to use the same number of threads, and runs single-threaded while any
+// parallel region issues GEMMs from its workers (BlasSingleThreaded), so the two never
+// oversubscribe the cores.
 #pragma once
 
 #include <cstdint>
@@ -8,10 +11,22 @@
 
 namespace sam3rt {
 
-// Number of threads used by parallel_for and by BLAS. Default: hardware concurrency, or the
-// SAM3RT_NUM_THREADS environment variable.
+// Number of threads of the pool and of BLAS. Default: hardware concurrency, or the
+// SAM3RT_NUM_THREADS environment variable. set_num_threads waits for running parallel regions.
 int num_threads();
 void set_num_threads(int n);
+
+// While at least one of these exists (on any thread), BLAS runs single-threaded: GEMMs issued from
+// inside parallel_for bodies then run on the calling worker instead of spawning BLAS threads on top
+// of the pool. The switch is counted under a lock, so concurrent scopes never undo each other; a
+// BLAS call made meanwhile from another call's thread runs single-threaded too (slower, correct).
+class BlasSingleThreaded {
+ public:
+  BlasSingleThreaded();
+  ~BlasSingleThreaded();
+  BlasSingleThreaded(const BlasSingleThreaded&) = delete;
+  BlasSingleThreaded& operator=(const BlasSingleThreaded&) = delete;
+};
 
 // Runs fn(begin, end) over [0, n) split into chunks of at least `grain` items, on the pool.
 // Blocks until all chunks are done. Exceptions thrown by fn are rethrown here (the first one).

@@ -1,6 +1,4 @@
 // ops::attention: checks, broadcasting of the additive bias, dispatch.
-#include "backend/cpu/cpu-kernels.h"
-#include "backend/cuda/cuda-kernels.h"
 #include "ops/op-util.h"
 #include "ops/ops.h"
 
@@ -39,9 +37,8 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor
     bias_view = as_f32(bias_view).expand(full);
   }
   const Device dev = common_device(kOp, {&q, &k, &v, &key_padding_mask, &bias});
-  if (dev.is_cpu()) return cpu::attention(as_f32(q), as_f32(k), as_f32(v), key_padding_mask, bias_view, scale);
-  if (dev.type == DeviceType::kCUDA) return cuda::attention(as_f32(q), as_f32(k), as_f32(v), key_padding_mask, bias_view, scale);
-  not_implemented(kOp, dev);
+  return backend_kernel(kOp, dev, &KernelTable::attention)(as_f32(q), as_f32(k), as_f32(v), key_padding_mask,
+                                                           bias_view, scale);
 }
 
 }  // namespace sam3rt::ops

@@ -1,6 +1,4 @@
 // ops::conv2d, ops::conv_transpose2d, ops::max_pool2d: checks and dispatch.
-#include "backend/cpu/cpu-kernels.h"
-#include "backend/cuda/cuda-kernels.h"
 #include "ops/op-util.h"
 #include "ops/ops.h"
 
@@ -24,9 +22,8 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int stride_h, i
                "[conv2d] kernel ", w.size(2), "x", w.size(3), " is larger than the padded input ", x.str());
   check_vector(kOp, "b", b, w.size(0));
   const Device dev = common_device(kOp, {&x, &w, &b});
-  if (dev.is_cpu()) return cpu::conv2d(as_f32(x), as_f32(w), as_f32(b), stride_h, stride_w, pad_h, pad_w, groups);
-  if (dev.type == DeviceType::kCUDA) return cuda::conv2d(as_f32(x), as_f32(w), as_f32(b), stride_h, stride_w, pad_h, pad_w, groups);
-  not_implemented(kOp, dev);
+  return backend_kernel(kOp, dev, &KernelTable::conv2d)(as_f32(x), as_f32(w), as_f32(b), stride_h, stride_w,
+                                                        pad_h, pad_w, groups);
 }
 
 Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, int stride_h, int stride_w) {
@@ -42,9 +39,8 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, int s
                " must be [C_in, C_out, kh, kw] with C_in = ", x.size(1), " (x ", x.str(), ")");
   check_vector(kOp, "b", b, w.size(1));
   const Device dev = common_device(kOp, {&x, &w, &b});
-  if (dev.is_cpu()) return cpu::conv_transpose2d(as_f32(x), as_f32(w), as_f32(b), stride_h, stride_w);
-  if (dev.type == DeviceType::kCUDA) return cuda::conv_transpose2d(as_f32(x), as_f32(w), as_f32(b), stride_h, stride_w);
-  not_implemented(kOp, dev);
+  return backend_kernel(kOp, dev, &KernelTable::conv_transpose2d)(as_f32(x), as_f32(w), as_f32(b), stride_h,
+                                                                  stride_w);
 }
 
 Tensor max_pool2d(const Tensor& x, int kernel, int stride) {
@@ -55,9 +51,7 @@ Tensor max_pool2d(const Tensor& x, int kernel, int stride) {
   SAM3RT_CHECK(kernel > 0 && stride > 0 && x.size(2) >= kernel && x.size(3) >= kernel, kInvalidArgument,
                "[max_pool2d] kernel ", kernel, " / stride ", stride, " do not fit x ", x.str());
   const Device dev = common_device(kOp, {&x});
-  if (dev.is_cpu()) return cpu::ref::max_pool2d(as_f32(x), kernel, stride);
-  if (dev.type == DeviceType::kCUDA) return cuda::max_pool2d(as_f32(x), kernel, stride);
-  not_implemented(kOp, dev);
+  return backend_kernel(kOp, dev, &KernelTable::max_pool2d)(as_f32(x), kernel, stride);
 }
 
 }  // namespace sam3rt::ops

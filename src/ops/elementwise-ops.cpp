@@ -1,6 +1,4 @@
 // ops:: activations, elementwise unary/binary ops and softmax: checks and dispatch.
-#include "backend/cpu/cpu-kernels.h"
-#include "backend/cuda/cuda-kernels.h"
 #include "ops/op-util.h"
 #include "ops/ops.h"
 
@@ -8,17 +6,15 @@ namespace sam3rt::ops {
 using namespace detail;
 namespace {
 
-Tensor unary_op(const char* op, cpu::UnaryOp kind, const Tensor& x, float p0 = 0.f, float p1 = 0.f) {
+Tensor unary_op(const char* op, UnaryOp kind, const Tensor& x, float p0 = 0.f, float p1 = 0.f) {
   const OpScope profile_scope(op);
   check_defined(op, "x", x);
   check_float(op, "x", x);
   const Device dev = common_device(op, {&x});
-  if (dev.is_cpu()) return cpu::unary(kind, as_f32(x), p0, p1);
-  if (dev.type == DeviceType::kCUDA) return cuda::unary(kind, as_f32(x), p0, p1);
-  not_implemented(op, dev);
+  return backend_kernel(op, dev, &KernelTable::unary)(kind, as_f32(x), p0, p1);
 }
 
-Tensor binary_op(const char* op, cpu::BinaryOp kind, const Tensor& a, const Tensor& b) {
+Tensor binary_op(const char* op, BinaryOp kind, const Tensor& a, const Tensor& b) {
   const OpScope profile_scope(op);
   check_defined(op, "a", a);
   check_defined(op, "b", b);
@@ -26,29 +22,27 @@ Tensor binary_op(const char* op, cpu::BinaryOp kind, const Tensor& a, const Tens
   check_float(op, "b", b);
   broadcast_shapes(a.shape(), b.shape());  // throws with both shapes when they do not broadcast
   const Device dev = common_device(op, {&a, &b});
-  if (dev.is_cpu()) return cpu::binary(kind, as_f32(a), as_f32(b));
-  if (dev.type == DeviceType::kCUDA) return cuda::binary(kind, as_f32(a), as_f32(b));
-  not_implemented(op, dev);
+  return backend_kernel(op, dev, &KernelTable::binary)(kind, as_f32(a), as_f32(b));
 }
 
 }  // namespace
 
-Tensor gelu(const Tensor& x) { return unary_op("gelu", cpu::UnaryOp::kGelu, x); }
-Tensor relu(const Tensor& x) { return unary_op("relu", cpu::UnaryOp::kRelu, x); }
-Tensor sigmoid(const Tensor& x) { return unary_op("sigmoid", cpu::UnaryOp::kSigmoid, x); }
-Tensor exp(const Tensor& x) { return unary_op("exp", cpu::UnaryOp::kExp, x); }
-Tensor log(const Tensor& x) { return unary_op("log", cpu::UnaryOp::kLog, x); }
+Tensor gelu(const Tensor& x) { return unary_op("gelu", UnaryOp::kGelu, x); }
+Tensor relu(const Tensor& x) { return unary_op("relu", UnaryOp::kRelu, x); }
+Tensor sigmoid(const Tensor& x) { return unary_op("sigmoid", UnaryOp::kSigmoid, x); }
+Tensor exp(const Tensor& x) { return unary_op("exp", UnaryOp::kExp, x); }
+Tensor log(const Tensor& x) { return unary_op("log", UnaryOp::kLog, x); }
 Tensor clamp(const Tensor& x, float lo, float hi) {
   SAM3RT_CHECK(lo <= hi, kInvalidArgument, "[clamp] lo ", lo, " is greater than hi ", hi);
-  return unary_op("clamp", cpu::UnaryOp::kClamp, x, lo, hi);
+  return unary_op("clamp", UnaryOp::kClamp, x, lo, hi);
 }
-Tensor add_scalar(const Tensor& x, float s) { return unary_op("add_scalar", cpu::UnaryOp::kAddScalar, x, s); }
-Tensor mul_scalar(const Tensor& x, float s) { return unary_op("mul_scalar", cpu::UnaryOp::kMulScalar, x, s); }
+Tensor add_scalar(const Tensor& x, float s) { return unary_op("add_scalar", UnaryOp::kAddScalar, x, s); }
+Tensor mul_scalar(const Tensor& x, float s) { return unary_op("mul_scalar", UnaryOp::kMulScalar, x, s); }
 
-Tensor add(const Tensor& a, const Tensor& b) { return binary_op("add", cpu::BinaryOp::kAdd, a, b); }
-Tensor sub(const Tensor& a, const Tensor& b) { return binary_op("sub", cpu::BinaryOp::kSub, a, b); }
-Tensor mul(const Tensor& a, const Tensor& b) { return binary_op("mul", cpu::BinaryOp::kMul, a, b); }
-Tensor div(const Tensor& a, const Tensor& b) { return binary_op("div", cpu::BinaryOp::kDiv, a, b); }
+Tensor add(const Tensor& a, const Tensor& b) { return binary_op("add", BinaryOp::kAdd, a, b); }
+Tensor sub(const Tensor& a, const Tensor& b) { return binary_op("sub", BinaryOp::kSub, a, b); }
+Tensor mul(const Tensor& a, const Tensor& b) { return binary_op("mul", BinaryOp::kMul, a, b); }
+Tensor div(const Tensor& a, const Tensor& b) { return binary_op("div", BinaryOp::kDiv, a, b); }
 
 void add_(Tensor& a, const Tensor& b) {
   static constexpr const char* kOp = "add_";
@@ -61,9 +55,7 @@ void add_(Tensor& a, const Tensor& b) {
   SAM3RT_CHECK(broadcast_shapes(a.shape(), b.shape()) == a.shape(), kInvalidArgument, "[add_] b ", b.str(),
                " does not broadcast to a ", a.str());
   const Device dev = common_device(kOp, {&a, &b});
-  if (dev.is_cpu()) return cpu::add_inplace(a, as_f32(b));
-  if (dev.type == DeviceType::kCUDA) return cuda::add_inplace(a, as_f32(b));
-  not_implemented(kOp, dev);
+  return backend_kernel(kOp, dev, &KernelTable::add_inplace)(a, as_f32(b));
 }
 
 Tensor softmax(const Tensor& x, int dim) {
@@ -74,9 +66,7 @@ Tensor softmax(const Tensor& x, int dim) {
   SAM3RT_CHECK(x.dim() >= 1 && dim >= -x.dim() && dim < x.dim(), kInvalidArgument, "[softmax] dim ", dim,
                " is out of range for x ", x.str());
   const Device dev = common_device(kOp, {&x});
-  if (dev.is_cpu()) return cpu::softmax(as_f32(x), x.wrap_dim(dim));
-  if (dev.type == DeviceType::kCUDA) return cuda::softmax(as_f32(x), x.wrap_dim(dim));
-  not_implemented(kOp, dev);
+  return backend_kernel(kOp, dev, &KernelTable::softmax)(as_f32(x), x.wrap_dim(dim));
 }
 
 }  // namespace sam3rt::ops

@@ -1,6 +1,4 @@
 // ops::linear, ops::matmul: checks and dispatch.
-#include "backend/cpu/cpu-kernels.h"
-#include "backend/cuda/cuda-kernels.h"
 #include "ops/op-util.h"
 #include "ops/ops.h"
 
@@ -18,9 +16,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
                " has last dimension ", x.dim() ? x.size(-1) : 0, " but w ", w.str(), " expects ", w.size(1));
   check_vector(kOp, "b", b, w.size(0));
   const Device dev = common_device(kOp, {&x, &w, &b});
-  if (dev.is_cpu()) return cpu::linear(as_f32(x), as_f32(w), as_f32(b));
-  if (dev.type == DeviceType::kCUDA) return cuda::linear(as_f32(x), as_f32(w), as_f32(b));
-  not_implemented(kOp, dev);
+  return backend_kernel(kOp, dev, &KernelTable::linear)(as_f32(x), as_f32(w), as_f32(b));
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
@@ -35,9 +31,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   SAM3RT_CHECK(a.size(-1) == b.size(-2), kInvalidArgument, "[matmul] inner dimensions differ: a ", a.str(), ", b ",
                b.str());
   const Device dev = common_device(kOp, {&a, &b});
-  if (dev.is_cpu()) return cpu::matmul(as_f32(a), as_f32(b));
-  if (dev.type == DeviceType::kCUDA) return cuda::matmul(as_f32(a), as_f32(b));
-  not_implemented(kOp, dev);
+  return backend_kernel(kOp, dev, &KernelTable::matmul)(as_f32(a), as_f32(b));
 }
 
 }  // namespace sam3rt::ops

@@ -1,6 +1,4 @@
 // ops::layer_norm, ops::group_norm: checks and dispatch.
-#include "backend/cpu/cpu-kernels.h"
-#include "backend/cuda/cuda-kernels.h"
 #include "ops/op-util.h"
 #include "ops/ops.h"
 
@@ -17,9 +15,7 @@ Tensor layer_norm(const Tensor& x, const Tensor& w, const Tensor& b, float eps) 
   check_vector(kOp, "w", w, x.size(-1));
   check_vector(kOp, "b", b, x.size(-1));
   const Device dev = common_device(kOp, {&x, &w, &b});
-  if (dev.is_cpu()) return cpu::layer_norm(as_f32(x), as_f32(w), as_f32(b), eps);
-  if (dev.type == DeviceType::kCUDA) return cuda::layer_norm(as_f32(x), as_f32(w), as_f32(b), eps);
-  not_implemented(kOp, dev);
+  return backend_kernel(kOp, dev, &KernelTable::layer_norm)(as_f32(x), as_f32(w), as_f32(b), eps);
 }
 
 Tensor group_norm(const Tensor& x, int groups, const Tensor& w, const Tensor& b, float eps) {
@@ -32,9 +28,7 @@ Tensor group_norm(const Tensor& x, int groups, const Tensor& w, const Tensor& b,
   check_vector(kOp, "w", w, x.size(1));
   check_vector(kOp, "b", b, x.size(1));
   const Device dev = common_device(kOp, {&x, &w, &b});
-  if (dev.is_cpu()) return cpu::group_norm(as_f32(x), groups, as_f32(w), as_f32(b), eps);
-  if (dev.type == DeviceType::kCUDA) return cuda::group_norm(as_f32(x), groups, as_f32(w), as_f32(b), eps);
-  not_implemented(kOp, dev);
+  return backend_kernel(kOp, dev, &KernelTable::group_norm)(as_f32(x), groups, as_f32(w), as_f32(b), eps);
 }
 
 }  // namespace sam3rt::ops

@@ -1,9 +1,10 @@
 // Helpers shared by the op front-ends: argument checks with "[op]"-prefixed messages, dtype
-// conversion to the f32 compute type, and device dispatch.
+// conversion to the f32 compute type, and device dispatch through the backend registry.
 #pragma once
 
 #include <initializer_list>
 
+#include "backend/backend.h"
 #include "core/error.h"
 #include "core/profiler.h"
 #include "core/tensor.h"
@@ -28,7 +29,7 @@ inline void check_float(const char* op, const char* name, const Tensor& t) {
                " must be a floating-point tensor (f32/f16/bf16), got ", t.str());
 }
 
-// All defined inputs on one device; returns it. CPU is the only backend with kernels so far.
+// All defined inputs on one device; returns it (the CPU when every input is undefined).
 inline Device common_device(const char* op, std::initializer_list<const Tensor*> ts) {
   Device dev = Device::cpu();
   bool first = true;
@@ -47,6 +48,15 @@ inline Device common_device(const char* op, std::initializer_list<const Tensor*>
 
 [[noreturn]] inline void not_implemented(const char* op, Device dev) {
   fail(ErrorCode::kUnsupported, "[", op, "] not implemented on ", dev.str());
+}
+
+// The kernel `field` of `dev`'s backend. Throws kDeviceUnavailable when that backend is not built
+// and kUnsupported when it has no kernel for the op.
+template <class Fn>
+Fn backend_kernel(const char* op, Device dev, Fn KernelTable::*field) {
+  const Fn fn = backend(dev.type).kernels.*field;
+  if (!fn) not_implemented(op, dev);
+  return fn;
 }
 
 // 1-D per-channel parameter of length n, or undefined.

@@ -1,6 +1,4 @@
 // ops::masked_mean, ops::concat, ops::split, ops::embedding: checks and dispatch.
-#include "backend/cpu/cpu-kernels.h"
-#include "backend/cuda/cuda-kernels.h"
 #include "ops/op-util.h"
 #include "ops/ops.h"
 
@@ -18,9 +16,7 @@ Tensor masked_mean(const Tensor& x, const Tensor& padding_mask) {
                kInvalidArgument, "[masked_mean] padding_mask must be u8 [", x.size(0), ", ", x.size(1), "], got ",
                padding_mask.str());
   const Device dev = common_device(kOp, {&x, &padding_mask});
-  if (dev.is_cpu()) return cpu::ref::masked_mean(as_f32(x), padding_mask);
-  if (dev.type == DeviceType::kCUDA) return cuda::masked_mean(as_f32(x), padding_mask);
-  not_implemented(kOp, dev);
+  return backend_kernel(kOp, dev, &KernelTable::masked_mean)(as_f32(x), padding_mask);
 }
 
 Tensor concat(const std::vector<Tensor>& xs, int dim) {
@@ -39,9 +35,7 @@ Tensor concat(const std::vector<Tensor>& xs, int dim) {
     SAM3RT_CHECK(ok, kInvalidArgument, "[concat] input ", i, " ", t.str(), " does not match input 0 ", first.str(),
                  " outside dim ", d, " (dtype and device must match too)");
   }
-  if (first.device().is_cpu()) return cpu::concat(xs, d);
-  if (first.device().type == DeviceType::kCUDA) return cuda::concat(xs, d);
-  not_implemented(kOp, first.device());
+  return backend_kernel(kOp, first.device(), &KernelTable::concat)(xs, d);
 }
 
 std::vector<Tensor> split(const Tensor& x, const std::vector<int64_t>& sizes, int dim) {
@@ -74,16 +68,15 @@ Tensor embedding(const Tensor& weight, const Tensor& ids) {
   SAM3RT_CHECK(ids.dtype() == DType::kI32 || ids.dtype() == DType::kI64, kInvalidArgument,
                "[embedding] ids must be i32 or i64, got ", ids.str());
   const Device dev = common_device(kOp, {&weight, &ids});
-  if (!dev.is_cpu() && dev.type != DeviceType::kCUDA) not_implemented(kOp, dev);
-  Tensor idc = ids.to(Device::cpu()).contiguous();  // range check on the host (ids are few)
+  const auto embedding_kernel = backend_kernel(kOp, dev, &KernelTable::embedding);
+  const Tensor idc = ids.to(Device::cpu()).contiguous();  // range check on the host (ids are few)
   const int64_t V = weight.size(0);
   for (int64_t i = 0; i < idc.numel(); ++i) {
     const int64_t id = idc.dtype() == DType::kI32 ? idc.data<int32_t>()[i] : idc.data<int64_t>()[i];
     SAM3RT_CHECK(id >= 0 && id < V, kInvalidArgument, "[embedding] id ", id, " at position ", i,
                  " is outside the vocabulary [0, ", V, ")");
   }
-  if (dev.type == DeviceType::kCUDA) return cuda::embedding(as_f32(weight), ids);
-  return cpu::ref::embedding(as_f32(weight), idc);
+  return embedding_kernel(as_f32(weight), ids);
 }
 
 }  // namespace sam3rt::ops

@@ -1,7 +1,5 @@
 // ops::interpolate_nearest/bilinear, ops::roi_align, ops::grid_sample: checks and dispatch.
 // (resize_bilinear_antialias_u8 lives in resize-antialias-op.cpp.)
-#include "backend/cpu/cpu-kernels.h"
-#include "backend/cuda/cuda-kernels.h"
 #include "ops/op-util.h"
 #include "ops/ops.h"
 
@@ -23,9 +21,7 @@ Tensor interpolate_nearest(const Tensor& x, int oh, int ow) {
   const OpScope profile_scope(kOp);
   check_resize(kOp, x, oh, ow);
   const Device dev = common_device(kOp, {&x});
-  if (dev.is_cpu()) return cpu::interpolate_nearest(as_f32(x), oh, ow);
-  if (dev.type == DeviceType::kCUDA) return cuda::interpolate_nearest(as_f32(x), oh, ow);
-  not_implemented(kOp, dev);
+  return backend_kernel(kOp, dev, &KernelTable::interpolate_nearest)(as_f32(x), oh, ow);
 }
 
 Tensor interpolate_bilinear(const Tensor& x, int oh, int ow) {
@@ -33,9 +29,7 @@ Tensor interpolate_bilinear(const Tensor& x, int oh, int ow) {
   const OpScope profile_scope(kOp);
   check_resize(kOp, x, oh, ow);
   const Device dev = common_device(kOp, {&x});
-  if (dev.is_cpu()) return cpu::interpolate_bilinear(as_f32(x), oh, ow);
-  if (dev.type == DeviceType::kCUDA) return cuda::interpolate_bilinear(as_f32(x), oh, ow);
-  not_implemented(kOp, dev);
+  return backend_kernel(kOp, dev, &KernelTable::interpolate_bilinear)(as_f32(x), oh, ow);
 }
 
 Tensor roi_align(const Tensor& x, const Tensor& boxes, int out_h, int out_w, float spatial_scale, int sampling_ratio,
@@ -51,16 +45,14 @@ Tensor roi_align(const Tensor& x, const Tensor& boxes, int out_h, int out_w, flo
   SAM3RT_CHECK(out_h > 0 && out_w > 0, kInvalidArgument, "[roi_align] output size must be positive, got ", out_h, "x",
                out_w);
   const Device dev = common_device(kOp, {&x, &boxes});
-  if (!dev.is_cpu() && dev.type != DeviceType::kCUDA) not_implemented(kOp, dev);
+  const auto roi_align_kernel = backend_kernel(kOp, dev, &KernelTable::roi_align);
   const Tensor b_host = as_f32(boxes).to(Device::cpu());  // batch-index check on the host (boxes are few)
   for (int64_t n = 0; n < b_host.size(0); ++n) {
     const float idx = b_host.item_at({n, 0});
     SAM3RT_CHECK(idx >= 0 && idx < static_cast<float>(x.size(0)) && idx == static_cast<float>(static_cast<int64_t>(idx)),
                  kInvalidArgument, "[roi_align] box ", n, " has batch index ", idx, " outside [0, ", x.size(0), ")");
   }
-  if (dev.type == DeviceType::kCUDA)
-    return cuda::roi_align(as_f32(x), as_f32(boxes), out_h, out_w, spatial_scale, sampling_ratio, aligned);
-  return cpu::ref::roi_align(as_f32(x), b_host, out_h, out_w, spatial_scale, sampling_ratio, aligned);
+  return roi_align_kernel(as_f32(x), as_f32(boxes), out_h, out_w, spatial_scale, sampling_ratio, aligned);
 }
 
 Tensor grid_sample(const Tensor& x, const Tensor& grid) {
@@ -73,9 +65,7 @@ Tensor grid_sample(const Tensor& x, const Tensor& grid) {
   SAM3RT_CHECK(grid.size(0) == x.size(0) && grid.size(3) == 2, kInvalidArgument, "[grid_sample] grid ", grid.str(),
                " must be [B, Ho, Wo, 2] with B = ", x.size(0));
   const Device dev = common_device(kOp, {&x, &grid});
-  if (dev.is_cpu()) return cpu::ref::grid_sample(as_f32(x), as_f32(grid));
-  if (dev.type == DeviceType::kCUDA) return cuda::grid_sample(as_f32(x), as_f32(grid));
-  not_implemented(kOp, dev);
+  return backend_kernel(kOp, dev, &KernelTable::grid_sample)(as_f32(x), as_f32(grid));
 }
 
 }  // namespace sam3rt::ops

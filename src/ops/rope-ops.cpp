@@ -1,6 +1,5 @@
 // ops::axial_rope_table, ops::apply_rope: checks and dispatch.
-#include "backend/cpu/cpu-kernels.h"
-#include "backend/cuda/cuda-kernels.h"
+#include "backend/cpu/cpu-kernels.h"  // the RoPE table is computed on the host
 #include "ops/op-util.h"
 #include "ops/ops.h"
 
@@ -25,9 +24,7 @@ Tensor apply_rope(const Tensor& x, const Tensor& table) {
                    table.size(2) == 2,
                kInvalidArgument, "[apply_rope] table ", table.str(), " must be [L, D/2, 2] for x ", x.str());
   const Device dev = common_device(kOp, {&x, &table});
-  if (dev.is_cpu()) return cpu::apply_rope(as_f32(x), as_f32(table));
-  if (dev.type == DeviceType::kCUDA) return cuda::apply_rope(as_f32(x), as_f32(table));
-  not_implemented(kOp, dev);
+  return backend_kernel(kOp, dev, &KernelTable::apply_rope)(as_f32(x), as_f32(table));
 }
 
 }  // namespace sam3rt::ops

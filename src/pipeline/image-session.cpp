@@ -70,6 +70,7 @@ void ImageSession::enable_dump(bool on) {
 
 // ref: sam3/model/sam3_image_processor.py Sam3Processor.set_image
 void ImageSession::set_image(const Image& image) {
+  const ScopedContext scoped_context(context_);
   SAM3RT_CHECK(image.width > 0 && image.height > 0 &&
                    image.rgb.size() == static_cast<size_t>(image.width) * image.height * 3,
                kInvalidArgument, "set_image: the image is ", image.width, "x", image.height, " with ",
@@ -126,6 +127,7 @@ const TextFeatures& ImageSession::text_features(const std::string& text, double*
 // ref: sam3/model/sam3_image_processor.py Sam3Processor.set_text_prompt / add_geometric_prompt /
 // _forward_grounding
 Result ImageSession::predict(const Prompt& prompt) {
+  const ScopedContext scoped_context(context_);
   SAM3RT_CHECK(has_image(), kInvalidArgument, "predict: no image; call set_image first");
   SAM3RT_CHECK(std::isfinite(prompt.threshold) && prompt.threshold >= 0.f && prompt.threshold <= 1.f,
                kInvalidArgument, "threshold must be in [0, 1], got ", prompt.threshold);
@@ -184,6 +186,7 @@ Result ImageSession::predict(const Prompt& prompt) {
 
 // ref: sam3/model/sam3_image.py Sam3Image.predict_inst → SAM3InteractiveImagePredictor.predict
 ClickResult ImageSession::click(const ClickPrompt& prompt) {
+  const ScopedContext scoped_context(context_);
   SAM3RT_CHECK(has_image(), kInvalidArgument, "click: no image; call set_image first");
   const TrackerHeads& tracker = model_->tracker();  // kUnsupported without tracker weights
   const Sam3Config& c = model_->config();

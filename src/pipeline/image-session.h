@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/context.h"
 #include "io/image.h"
 #include "model/features.h"
 #include "pipeline/interactive.h"
@@ -83,6 +84,12 @@ class ImageSession {
   // How many times the text encoder ran (a repeated text adds nothing).
   int text_runs() const { return text_runs_; }
 
+  // Precision and thread cap of this session's calls (core/context.h): installed on the calling
+  // thread for each set_image and predict, so sessions on other threads keep their own. A session
+  // is used by one thread at a time; many sessions may share one model.
+  void set_context(const Context& context) { context_ = context; }
+  const Context& context() const { return context_; }
+
   // When enabled, the next set_image and predict record the named intermediates under the
   // fixtures' names (input.*, vit.*, backbone.*, text.*, ..., raw.*, out.*).
   void enable_dump(bool on);
@@ -101,6 +108,7 @@ class ImageSession {
   int tracker_feature_runs_ = 0;
   int backbone_runs_ = 0;
   int text_runs_ = 0;
+  Context context_;
   bool dump_enabled_ = false;
   TensorDump dump_;
 };

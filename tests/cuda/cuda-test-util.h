@@ -10,10 +10,15 @@
 
 namespace sam3rt::test {
 
-inline bool cuda_present() { return cuda::built() && cuda::device_count() > 0; }
+inline bool cuda_present() { return device_count(DeviceType::kCUDA) > 0; }
+inline std::string cuda_unavailable_reason() {
+  const Backend* b = find_backend(DeviceType::kCUDA);
+  return b ? b->unavailable_reason() : "this build has no CUDA backend";
+}
 
-#define SAM3RT_REQUIRE_CUDA() \
-  if (!::sam3rt::test::cuda_present()) GTEST_SKIP() << "no CUDA device: " << ::sam3rt::cuda::unavailable_reason()
+#define SAM3RT_REQUIRE_CUDA()          \
+  if (!::sam3rt::test::cuda_present()) \
+  GTEST_SKIP() << "no CUDA device: " << ::sam3rt::test::cuda_unavailable_reason()
 
 inline Device gpu() { return Device::cuda(0); }
 

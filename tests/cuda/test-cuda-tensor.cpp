@@ -92,7 +92,7 @@ TEST(CudaTensor, HostToStridedDeviceDestination) {
 TEST(CudaTensor, MissingDeviceIsAClearError) {
   SAM3RT_REQUIRE_CUDA();
   try {
-    Tensor::empty({4}, DType::kF32, Device::cuda(cuda::device_count()));
+    Tensor::empty({4}, DType::kF32, Device::cuda(device_count(DeviceType::kCUDA)));
     FAIL() << "no error for a device that does not exist";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kDeviceUnavailable) << e.what();

@@ -12,7 +12,7 @@ namespace {
 
 TEST(CudaTf32, TinyModelMatchesTheOfficialTf32Run) {
   SAM3RT_REQUIRE_CUDA();
-  const ScopedNumerics tf32(MatmulPrecision::kTf32, MatmulPrecision::kF32);
+  const ScopedNumerics tf32(MatmulPrecision::kTf32);
   pipeline::ImageSession& session = tiny_session(gpu());
   double worst_vs_tf32 = 0, worst_vs_fp32 = 0;
   for (const std::string& name : case_names()) {

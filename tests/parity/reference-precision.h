@@ -12,15 +12,9 @@
 // script. load_case() uses it by default; every parity test holds our exact float32 arithmetic to
 // kF32Tolerance against it (measured worst 1.7e-6 over all tensors and cases).
 //
-// test-tf32-emulation.cpp runs the model with the shared fixtures' TF32 arithmetic emulated
-// (core/numerics.h) and holds the stage-isolated tensors to kF32Tolerance against the shared
-// files. It also pins down which products used TF32: every Linear/bmm with more than one output
-// row and column and every conv, except the 3-channel patch embedding, the transposed convs
-// reading the trunk map and the ROI box projection (cuDNN picked non-tensor-core algorithms
-// there); attention (fused SDPA) ran exact fp32. What remains in the deeper layers (up to ~1e-3 on
-// logits/masks) are TF32 rounding flips: operands within ~1e-7 of a rounding boundary round
-// differently on the two machines (different summation order) and move by one TF32 ulp; the errors
-// are sparse per token, not dense — those tensors are held to kTf32ReferenceTolerance.
+// test-shared-tf32-fixtures.cpp holds our float32 path to every shared tensor at
+// kTf32ReferenceTolerance, stage by stage and end to end (docs/conventions.md, "Reference
+// precision", records which products the reference ran in TF32).
 #pragma once
 
 namespace sam3rt::test {

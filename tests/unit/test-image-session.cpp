@@ -76,7 +76,7 @@ TEST(ImageSession, BadBoxesAreRefused) {
 
 TEST(ImageSession, SecondPromptCostsNoBackboneWork) {
   ImageSession s(tiny_model().model, tiny_model().tokenizer);
-  EXPECT_THROW(s.predict(Prompt{std::string("cat")}), Error) << "no image yet";
+  EXPECT_THROW(s.predict(Prompt{.text = std::string("cat")}), Error) << "no image yet";
   s.set_image(decode_image_file(tiny() + "images/scene_96x64.png"));
   EXPECT_EQ(s.backbone_runs(), 1);
   Prompt p;
@@ -93,5 +93,5 @@ TEST(ImageSession, SecondPromptCostsNoBackboneWork) {
   EXPECT_EQ(b.timings[0].second, 0.0);
   // Empty prompts are refused.
   EXPECT_THROW(s.predict(Prompt{}), Error);
-  EXPECT_THROW(s.predict(Prompt{std::string("")}), Error);
+  EXPECT_THROW(s.predict(Prompt{.text = std::string("")}), Error);
 }

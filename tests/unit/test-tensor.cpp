@@ -99,3 +99,41 @@ TEST(Tensor, ParallelStridedCopyMatchesElementwise) {
     EXPECT_EQ(bad, 0) << "view " << v << " " << view.str();
   }
 }
+
+// i64 → i32 and the other integer conversions are exact: a detour through f32 would round
+// 16777217 (2^24 + 1) to 16777216. Strided sources and destinations take the same path.
+TEST(Tensor, IntegerConversionsAreExact) {
+  const std::vector<int64_t> values = {16777217, -16777219, 2147483647, -2147483647 - 1, 0, 123456789};
+  Tensor i64 = Tensor::empty({2, 3}, DType::kI64);
+  std::copy(values.begin(), values.end(), i64.data<int64_t>());
+  const Tensor i32 = i64.to(DType::kI32);
+  for (size_t i = 0; i < values.size(); ++i)
+    EXPECT_EQ(i32.data<int32_t>()[i], static_cast<int32_t>(values[i])) << i;
+  const Tensor back = i32.to(DType::kI64);
+  for (size_t i = 0; i < values.size(); ++i) EXPECT_EQ(back.data<int64_t>()[i], values[i]) << i;
+  Tensor strided = Tensor::zeros({3, 2}, DType::kI32);
+  strided.copy_(i64.transpose(0, 1));  // strided source
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 2; ++c)
+      EXPECT_EQ(strided.data<int32_t>()[r * 2 + c], static_cast<int32_t>(values[c * 3 + r])) << r << "," << c;
+  Tensor dst = Tensor::zeros({3, 2}, DType::kI32).transpose(0, 1);  // strided destination
+  dst.copy_(i64);
+  for (int64_t i = 0; i < 6; ++i)
+    EXPECT_EQ(dst.contiguous().data<int32_t>()[i], static_cast<int32_t>(values[i])) << i;
+}
+
+// reshape takes a view when the layout allows one and copies otherwise, without an exception in
+// between: try_view says which, and still throws for a shape with the wrong element count.
+TEST(Tensor, TryViewSaysWhetherAViewExists) {
+  const Tensor x = Tensor::from_vector({2, 3}, {0, 1, 2, 3, 4, 5});
+  ASSERT_TRUE(x.try_view({3, 2}).has_value());
+  EXPECT_EQ(x.try_view({3, 2})->raw_data(), x.raw_data());
+  EXPECT_EQ(x.try_view({-1})->shape(), Shape({6}));
+  const Tensor t = x.transpose(0, 1);  // [3, 2], not contiguous
+  EXPECT_FALSE(t.try_view({6}).has_value());
+  EXPECT_TRUE(t.try_view({3, 1, 2}).has_value());  // inserting a unit dim needs no copy
+  EXPECT_THROW(x.try_view({4}), Error);
+  const Tensor r = t.reshape({6});
+  EXPECT_NE(r.raw_data(), x.raw_data());
+  EXPECT_EQ(r.to_vector(), (std::vector<float>{0, 3, 1, 4, 2, 5}));
+}

@@ -15,9 +15,8 @@ int run_devices() {
     else
       std::printf("  %-8s %s\n", d.device.str().c_str(), d.name.c_str());
   }
-  if (!cuda::built()) std::printf("cuda: %s\n", cuda::unavailable_reason().c_str());
-  else if (cuda::device_count() == 0) std::printf("cuda: %s\n", cuda::unavailable_reason().c_str());
-  std::printf("metal: %s\n", metal::built() ? "built" : metal::unavailable_reason().c_str());
+  for (const BackendStatus& b : backend_statuses())
+    if (!b.unavailable.empty()) std::printf("%s: %s\n", b.name.c_str(), b.unavailable.c_str());
   std::printf("cpu threads: %d, BLAS: %s\n", num_threads(), blas_name());
   return 0;
 }

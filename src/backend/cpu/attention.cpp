@@ -5,7 +5,7 @@
 //
 // The two products per key block (S = scale·Q·Kᵀ and O += P·V) are small GEMMs issued from
 // inside parallel_for bodies, so BLAS is switched to one thread for the duration
-// (SingleThreadedBlas): the pool provides the parallelism, BLAS the register-blocked inner
+// (BlasSingleThreaded): the pool provides the parallelism, BLAS the register-blocked inner
 // kernels. q/k/v may be strided views (e.g. heads permuted out of [B, L, H, D]) as long as the
 // last dimension is contiguous; they are not copied.
 #include <algorithm>
@@ -17,7 +17,6 @@
 #include "backend/cpu/gemm-util.h"
 #include "backend/cpu/vec-math.h"
 #include "core/blas.h"
-#include "core/numerics.h"
 #include "core/thread-pool.h"
 
 namespace sam3rt::cpu {
@@ -50,10 +49,6 @@ Tensor blas_rows(const Tensor& t) {
 // bias: [B, H, Lq, Lk] (possibly stride-0 broadcast) → [B, H, Lq, Dv]
 Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, const Tensor& mask_in,
                  const Tensor& bias, float scale) {
-  // TF32 emulation of the unfused attention exists only for parity with GPU references: the
-  // reference kernel implements it (core/numerics.h).
-  if (tf32_gemm({GemmKind::kAttention, q_in.size(2), k_in.size(2), q_in.size(3)}))
-    return ref::attention(q_in, k_in, v_in, mask_in, bias, scale);
   const Tensor q = blas_rows(q_in), k = blas_rows(k_in), v = blas_rows(v_in);
   const Tensor mask = mask_in.defined() ? mask_in.contiguous() : Tensor();
   const int64_t B = q.size(0), H = q.size(1), Lq = q.size(2), D = q.size(3);
@@ -87,7 +82,7 @@ Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, con
         block_masked[b * n_kblocks + kb] = std::all_of(mp + b * Lk + j0, mp + b * Lk + j1, [](uint8_t m) { return m != 0; });
       }
 
-  SingleThreadedBlas single_threaded_blas;
+  BlasSingleThreaded single_threaded_blas;
   parallel_for(B * H * n_qblocks, 1, [&](int64_t t0, int64_t t1) {
     // Per-task scratch from the caching allocator (fresh malloc'd pages would fault every call).
     Tensor scratch = Tensor::empty({block_q * kBlockK + block_q * Dv + 2 * block_q});

@@ -9,7 +9,6 @@
 #include <cstring>
 
 #include "backend/cpu/cpu-kernels.h"
-#include "core/numerics.h"
 #include "core/blas.h"
 #include "core/thread-pool.h"
 
@@ -84,10 +83,6 @@ Tensor conv2d(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, int sh
   const int64_t Ho = (H + 2 * ph - kh) / sh + 1, Wo = (W + 2 * pw - kw) / sw + 1, P = Ho * Wo;
   Tensor y = Tensor::empty({B, O, Ho, Wo});
   if (y.numel() == 0) return y;
-  if (tf32_gemm({GemmKind::kConv2d, B * P, O, K, C, kh, kw})) {  // TF32 emulation: rounded copies (core/numerics.h)
-    x = tf32_rounded(x);
-    w = tf32_rounded(w);
-  }
   const float* xp = x.data<float>();
   const float* wp = w.data<float>();
   float* yp = y.data<float>();
@@ -154,10 +149,6 @@ Tensor conv_transpose2d(const Tensor& x_in, const Tensor& w_in, const Tensor& b_
     return y;
   }
   if (!tiles && bp) fill_bias(yp, B, O, Ho * Wo, bp);
-  if (tf32_gemm({GemmKind::kConvTranspose2d, B * H * W, R, C, C, kh, kw})) {  // TF32 emulation: rounded copies (core/numerics.h)
-    x = tf32_rounded(x);
-    w = tf32_rounded(w);
-  }
   // GEMM output, fully written; from the caching allocator (see conv2d's scratch).
   Tensor t_buf = Tensor::empty({R * H * W});
   float* t = t_buf.data<float>();

@@ -1,6 +1,6 @@
-// CPU kernels behind src/ops/ops.h. The ops layer has already checked the arguments, moved
-// them to f32 (f16/bf16 inputs are converted) and resolved defaults; kernels accept
-// non-contiguous views and return new contiguous f32 tensors.
+// CPU kernels behind src/ops/ops.h, listed in the CPU backend's table (cpu-backend.cpp). The ops
+// layer has already checked the arguments, moved them to f32 (f16/bf16 inputs are converted) and
+// resolved defaults; kernels accept non-contiguous views and return new contiguous f32 tensors.
 //
 // Two families with identical signatures:
 //   sam3rt::cpu::ref  plain loops, single-threaded, obviously correct: the test oracle;
@@ -10,20 +10,13 @@
 
 #include <vector>
 
+#include "backend/kernel-table.h"  // UnaryOp, BinaryOp, the conventions shared by every backend's kernels
 #include "core/tensor.h"
 
 namespace sam3rt::cpu {
 
-// Elementwise unary ops; p0/p1 are the scalar parameters (clamp: lo, hi; add/mul_scalar: s).
-enum class UnaryOp { kGelu, kRelu, kSigmoid, kExp, kLog, kClamp, kAddScalar, kMulScalar };
-enum class BinaryOp { kAdd, kSub, kMul, kDiv };
-
-// Conventions shared by both families:
-// - mask tensors (key_padding_mask, padding_mask) are u8 with 1 = padding;
-// - embedding ids are i32 or i64 and already range-checked;
-// - attention `bias` is already expanded (a stride-0 view) to [B, H, Lq, Lk] by the ops layer;
-// - softmax `dim` is already wrapped to [0, rank);
-// - concat keeps the inputs' common dtype (it is the one kernel that is not f32-only).
+using sam3rt::BinaryOp;
+using sam3rt::UnaryOp;
 
 // --- optimised, multithreaded (src/backend/cpu/*.cpp) -----------------------------------------
 // The ops that dominate SAM 3's run time. The others (pooling, resampling of small maps, RoIAlign,

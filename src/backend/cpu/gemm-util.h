@@ -35,21 +35,4 @@ inline std::optional<GemmOperand> gemm_operand(int64_t rows, int64_t cols, int64
   return std::nullopt;
 }
 
-// Sets BLAS to one thread for its lifetime, so that GEMMs issued from inside parallel_for
-// bodies run on the calling worker instead of spawning BLAS threads on top of the pool
-// (oversubscription). Restores the pool's thread count afterwards. The setting is
-// process-wide: a BLAS call made concurrently from another application thread runs
-// single-threaded meanwhile, which is slower but still correct.
-class SingleThreadedBlas {
- public:
-  // num_threads() first: the pool's lazy start-up sets BLAS's thread count, and must not undo ours.
-  SingleThreadedBlas() : restore_(num_threads()) { blas_set_num_threads(1); }
-  ~SingleThreadedBlas() { blas_set_num_threads(restore_); }
-  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
-  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
-
- private:
-  int restore_;
-};
-
 }  // namespace sam3rt::cpu

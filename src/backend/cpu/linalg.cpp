@@ -4,7 +4,6 @@
 
 #include "backend/cpu/cpu-kernels.h"
 #include "backend/cpu/gemm-util.h"
-#include "core/numerics.h"
 #include "core/thread-pool.h"
 
 namespace sam3rt::cpu {
@@ -43,9 +42,7 @@ Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in) {
   out_shape[out_shape.size() - 1] = out;
   Tensor y = Tensor::empty(out_shape);
   if (rows == 0 || out == 0) return y;
-  // TF32 emulation (core/numerics.h) multiplies rounded copies; the weights stay untouched.
-  const bool tf32 = tf32_gemm({GemmKind::kLinear, rows, out, in});
-  Tensor x = tf32 ? tf32_rounded(x_in) : x_in;
+  Tensor x = x_in;
   std::optional<GemmOperand> a;
   if (auto rs = collapsed_row_stride(x, x.dim() - 1)) a = gemm_operand(rows, in, *rs, x.stride(-1));
   if (!a) {
@@ -53,7 +50,7 @@ Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in) {
     a = GemmOperand{false, in};
   }
   // B = wᵀ: element (i, o) = w[o, i]
-  Tensor w = tf32 ? tf32_rounded(w_in) : w_in;
+  Tensor w = w_in;
   std::optional<GemmOperand> bop = gemm_operand(in, out, w.stride(1), w.stride(0));
   if (!bop) {
     w = w.contiguous();
@@ -78,10 +75,6 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   const Shape& lead = mb.lead;
   const Shape& so = mb.out;
   Tensor a = mb.a, b = mb.b;
-  if (tf32_gemm({GemmKind::kMatmul, m, n, k})) {  // rounded copies (core/numerics.h)
-    a = tf32_rounded(a);
-    b = tf32_rounded(b);
-  }
   const int64_t batch = lead.numel();
   if (batch == 0 || m == 0 || n == 0 || k == 0) return Tensor::zeros(so);
   Tensor y = Tensor::empty(so);  // every element is written by a GEMM with beta = 0
@@ -132,7 +125,7 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   // on the pool; large ones: BLAS's own threads inside each GEMM.
   const bool small = m * n * k <= 128 * 128 * 128;
   if (small && batch > 1 && num_threads() > 1 && !in_parallel_region()) {
-    SingleThreadedBlas single;
+    BlasSingleThreaded single;
     parallel_for(batch, 1, [&](int64_t t0, int64_t t1) {
       for (int64_t t = t0; t < t1; ++t) one(t);
     });

@@ -1,31 +1,22 @@
-// CUDA kernels behind src/ops/ops.h: the same contract as the CPU kernels (backend/cpu/cpu-kernels.h).
-// The ops layer has already checked the arguments, put every input on one CUDA device, moved
-// floating inputs to f32 and resolved defaults. Kernels accept non-contiguous views (any strides;
-// a kernel may make a contiguous copy with Tensor::contiguous(), which runs on the device) and
-// return new contiguous f32 tensors on the inputs' device. Work is queued on the device's stream
-// (cuda-runtime.h); nothing here synchronises with the host.
+// CUDA kernels behind src/ops/ops.h, listed in the CUDA backend's table (cuda-backend.cpp), with
+// the contract and conventions of backend/kernel-table.h. Inputs are on one CUDA device; kernels
+// accept any strides (a kernel may make a contiguous copy with Tensor::contiguous(), which runs on
+// the device) and return new contiguous f32 tensors on the inputs' device. Work is queued on the
+// device's stream (cuda-runtime.h); nothing here synchronises with the host.
 //
-// Shared conventions (as on the CPU):
-// - mask tensors (key_padding_mask, padding_mask) are u8 with 1 = padding;
-// - embedding ids are i32 or i64 and already range-checked;
-// - attention `bias` is already expanded (a stride-0 view) to [B, H, Lq, Lk] by the ops layer;
-// - softmax `dim` is already wrapped to [0, rank);
-// - concat keeps the inputs' common dtype.
-//
-// Built only with SAM3RT_CUDA=ON (src/backend/cuda/*.cu); otherwise backend/no-cuda defines every
-// function to throw kDeviceUnavailable. Each kernel is tested against the CPU reference kernel
+// Built only with SAM3RT_CUDA=ON. Each kernel is tested against the CPU reference kernel
 // (tests/cuda/).
 #pragma once
 
 #include <vector>
 
-#include "backend/cpu/cpu-kernels.h"  // UnaryOp, BinaryOp
+#include "backend/kernel-table.h"  // UnaryOp, BinaryOp
 #include "core/tensor.h"
 
 namespace sam3rt::cuda {
 
-using cpu::BinaryOp;
-using cpu::UnaryOp;
+using sam3rt::BinaryOp;
+using sam3rt::UnaryOp;
 
 // --- linear algebra (linalg.cu: cuBLAS, fp32 math, no TF32) ---------------------------------------
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b);  // x: [..., in], w: [out, in], b: [out] or undefined

@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "backend/cuda/cuda-memory.h"
 #include "core/error.h"
 #include "core/thread-pool.h"
 
@@ -209,8 +208,14 @@ int device_index(const Tensor& t) {
   return t.device().index;
 }
 
-const DeviceMemory& memory() {
-  static const DeviceMemory m{allocate, deallocate, copy_bytes, copy_strided_hook, fill_hook, synchronize_all};
+DeviceMemory memory() {
+  DeviceMemory m;
+  m.allocate = allocate;
+  m.deallocate = deallocate;
+  m.copy_bytes = copy_bytes;
+  m.copy_strided = copy_strided_hook;
+  m.fill = fill_hook;
+  m.synchronize_all = synchronize_all;
   return m;
 }
 

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "core/device-memory.h"
 #include "core/tensor.h"
 
 namespace sam3rt::cuda {
@@ -34,6 +35,9 @@ class DeviceGuard {
  private:
   int previous_ = 0;
 };
+
+// The backend's memory functions (core/device-memory.h): the caching allocator, copies, fill.
+DeviceMemory memory();
 
 // Waits until every queued operation of the device has finished.
 void synchronize(int device_index);

@@ -105,7 +105,7 @@ void gemm(int device, int64_t m, int64_t n, int64_t k, const GemmOperand& a, int
                kUnsupported, "CUDA GEMM: sizes ", m, "x", n, "x", k, " exceed cuBLAS's 32-bit limits");
   const cublasHandle_t h = cublas(device);
   // TF32 tensor cores only when asked for (core/numerics.h); fp32 by default.
-  const bool tf32 = matmul_precision() == MatmulPrecision::kTf32 || matmul_precision() == MatmulPrecision::kTf32Emulated;
+  const bool tf32 = matmul_precision() == MatmulPrecision::kTf32;
   check(cublasSetMathMode(h, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_PEDANTIC_MATH), "cublasSetMathMode");
   // Row-major C = A·B is column-major Cᵀ = Bᵀ·Aᵀ: a row-major operand is already its transpose
   // in column-major terms (OP_N), a column-major one needs OP_T.

@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "backend/cpu/cpu-kernels.h"
-#include "core/numerics.h"
 
 namespace sam3rt::cpu::ref {
 
@@ -13,25 +12,12 @@ namespace sam3rt::cpu::ref {
 // bias: [B, H, Lq, Lk] (possibly a stride-0 view) → [B, H, Lq, Dv]
 Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, const Tensor& mask_in,
                  const Tensor& bias_in, float scale) {
-  Tensor q = q_in.contiguous(), k = k_in.contiguous(), v = v_in.contiguous();
+  const Tensor q = q_in.contiguous(), k = k_in.contiguous(), v = v_in.contiguous();
   Tensor mask = mask_in.defined() ? mask_in.contiguous() : Tensor();
   Tensor bias = bias_in.defined() ? bias_in.contiguous() : Tensor();
   const int64_t B = q.size(0), H = q.size(1), Lq = q.size(2), D = q.size(3);
   const int64_t Lk = k.size(2), Dv = v.size(3);
   Tensor y = Tensor::empty({B, H, Lq, Dv});
-  // TF32 emulation of the unfused path of torch.nn.MultiheadAttention (core/numerics.h):
-  // bmm(round(q·scale), round(k)ᵀ) (+ mask), softmax, bmm(round(p), round(v)); like cuBLAS,
-  // a product with a single output row or column stays exact (GEMV).
-  const bool tf32 = tf32_gemm({GemmKind::kAttention, Lq, Lk, D});
-  const bool tf32_qk = tf32, tf32_pv = tf32 && Dv > 1;
-  if (tf32_qk) {
-    q = q.clone();
-    float* qs = q.data<float>();
-    for (int64_t i = 0; i < q.numel(); ++i) qs[i] = round_tf32(qs[i] * scale);
-    k = tf32_rounded(k);
-    scale = 1.f;
-  }
-  if (tf32_pv) v = tf32_rounded(v);
   const float* qp = q.data<float>();
   const float* kp = k.data<float>();
   const float* vp = v.data<float>();
@@ -61,10 +47,6 @@ Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, con
         }
         double sum = 0;
         for (int64_t j = 0; j < Lk; ++j) sum += (s[j] = std::exp(s[j] - m));
-        if (tf32_pv) {  // the probabilities are a float32 tensor, rounded as a GEMM operand
-          for (int64_t j = 0; j < Lk; ++j) s[j] = round_tf32(static_cast<float>(s[j] / sum));
-          sum = 1.0;
-        }
         for (int64_t d = 0; d < Dv; ++d) {
           double acc = 0;
           for (int64_t j = 0; j < Lk; ++j) acc += s[j] * vp[(bh * Lk + j) * Dv + d];

@@ -3,7 +3,6 @@
 #include <limits>
 
 #include "backend/cpu/cpu-kernels.h"
-#include "core/numerics.h"
 
 namespace sam3rt::cpu::ref {
 
@@ -17,10 +16,6 @@ Tensor conv2d(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, int sh
   const int64_t Og = O / groups;
   const int64_t Ho = (H + 2 * ph - kh) / sh + 1, Wo = (W + 2 * pw - kw) / sw + 1;
   Tensor y = Tensor::empty({B, O, Ho, Wo});
-  if (tf32_gemm({GemmKind::kConv2d, B * Ho * Wo, O, Cg * kh * kw, C, kh, kw})) {  // TF32 emulation: rounded copies (core/numerics.h)
-    x = tf32_rounded(x);
-    w = tf32_rounded(w);
-  }
   const float* xp = x.data<float>();
   const float* wp = w.data<float>();
   const float* bp = b.defined() ? b.data<float>() : nullptr;
@@ -57,10 +52,6 @@ Tensor conv_transpose2d(const Tensor& x_in, const Tensor& w_in, const Tensor& b_
   const int64_t O = w.size(1), kh = w.size(2), kw = w.size(3);
   const int64_t Ho = (H - 1) * sh + kh, Wo = (W - 1) * sw + kw;
   std::vector<double> acc(static_cast<size_t>(B * O * Ho * Wo), 0.0);
-  if (tf32_gemm({GemmKind::kConvTranspose2d, B * H * W, O * kh * kw, C, C, kh, kw})) {  // TF32 emulation: rounded copies (core/numerics.h)
-    x = tf32_rounded(x);
-    w = tf32_rounded(w);
-  }
   const float* xp = x.data<float>();
   const float* wp = w.data<float>();
   for (int64_t n = 0; n < B; ++n)

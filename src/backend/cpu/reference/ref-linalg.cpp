@@ -1,7 +1,6 @@
 // Reference linear algebra: plain triple loops with f64 accumulation (the oracle for the BLAS
 // path).
 #include "backend/cpu/cpu-kernels.h"
-#include "core/numerics.h"
 
 namespace sam3rt::cpu::ref {
 
@@ -14,10 +13,6 @@ Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in) {
   Shape out_shape = x.shape();
   out_shape[out_shape.size() - 1] = out;
   Tensor y = Tensor::empty(out_shape);
-  if (tf32_gemm({GemmKind::kLinear, rows, out, in})) {  // TF32 emulation: rounded copies (core/numerics.h)
-    x = tf32_rounded(x);
-    w = tf32_rounded(w);
-  }
   const float* xp = x.data<float>();
   const float* wp = w.data<float>();
   Tensor b = b_in.defined() ? b_in.contiguous() : Tensor();
@@ -39,10 +34,6 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   const Shape& lead = mb.lead;
   const Shape& so = mb.out;
   Tensor a = mb.a.contiguous(), b = mb.b.contiguous();
-  if (tf32_gemm({GemmKind::kMatmul, m, n, k})) {  // TF32 emulation: rounded copies (core/numerics.h)
-    a = tf32_rounded(a);
-    b = tf32_rounded(b);
-  }
   Tensor y = Tensor::empty(so);
   const int64_t batch = lead.numel();
   const float* ap = a.data<float>();
