@@ -20,10 +20,13 @@ namespace {
 // The one place that registers the built-in backends: an explicit call from the registry, so a
 // static library cannot drop a backend's self-registration object at link time. CMake defines
 // SAM3RT_WITH_<NAME> for this file only.
+// Stores into the table directly: it runs inside ensure_builtins' call_once, and register_backend
+// (which calls ensure_builtins for non-CPU types) would re-enter that call_once and deadlock.
+void store_backend(DeviceType type, const Backend* table);
 void register_builtin_backends() {
-  register_backend(DeviceType::kCPU, &cpu_backend());
+  store_backend(DeviceType::kCPU, &cpu_backend());
 #if SAM3RT_WITH_CUDA
-  register_backend(DeviceType::kCUDA, &cuda_backend());
+  store_backend(DeviceType::kCUDA, &cuda_backend());
 #endif
 }
 
@@ -47,6 +50,10 @@ const KnownBackend* known(DeviceType type) {
 
 std::array<std::atomic<const Backend*>, kMaxDeviceTypes> g_backends{};
 
+void store_backend(DeviceType type, const Backend* table) {
+  g_backends[static_cast<int>(type)].store(table, std::memory_order_release);
+}
+
 void ensure_builtins() {
   static std::once_flag once;
   std::call_once(once, register_builtin_backends);
@@ -65,7 +72,7 @@ void register_backend(DeviceType type, const Backend* table) {
   SAM3RT_CHECK(i >= 0 && i < kMaxDeviceTypes, kInvalidArgument, "register_backend: device type ", i,
                " is outside [0, ", kMaxDeviceTypes, ")");
   if (type != DeviceType::kCPU) ensure_builtins();  // a later built-in registration must not undo this one
-  g_backends[i].store(table, std::memory_order_release);
+  store_backend(type, table);
 }
 
 const Backend* find_backend(DeviceType type) {
