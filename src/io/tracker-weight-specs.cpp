@@ -29,15 +29,7 @@ std::vector<WeightSpec> tracker_weight_specs(const Sam3Config& c) {
   const int64_t C = c.vit_dim, d = c.d_model, mem = c.mem_dim;
 
   // ref: sam3/model/necks.py Sam3DualViTDetNeck (sam2_convs = a copy of convs with its own weights)
-  const std::string N = std::string(kDetectorPrefix) + "backbone.vision_backbone.sam2_convs.";
-  b.conv_transpose2(N + "0.dconv_2x2_0", C, C / 2);
-  b.conv_transpose2(N + "0.dconv_2x2_1", C / 2, C / 4);
-  b.conv(N + "0.conv_1x1", C / 4, d, 1);
-  b.conv_transpose2(N + "1.dconv_2x2", C, C / 2);
-  b.conv(N + "1.conv_1x1", C / 2, d, 1);
-  b.conv(N + "2.conv_1x1", C, d, 1);
-  b.conv(N + "3.conv_1x1", C, d, 1);
-  for (int i = 0; i < 4; ++i) b.conv(N + std::to_string(i) + ".conv_3x3", d, d, 3);
+  b.simple_fpn_neck(std::string(kDetectorPrefix) + "backbone.vision_backbone.sam2_convs", C, d);
 
   const std::string T = kTrackerPrefix;
   // ref: sam3/model/sam3_tracker_base.py Sam3TrackerBase.__init__ (loose tensors)

@@ -41,6 +41,18 @@ class SpecBuilder {
     add(p + ".weight", {channels, 1, k, k}, k * k);
     add(p + ".bias", {channels}, k * k);
   }
+  // ref: sam3/model/necks.py Sam3DualViTDetNeck: one SimpleFPN branch (`convs` or `sam2_convs`)
+  // at scales 4, 2, 1, 0.5 from a C-channel trunk map to d channels, under "<p>.{0..3}".
+  void simple_fpn_neck(const std::string& p, int64_t C, int64_t d) {
+    conv_transpose2(p + ".0.dconv_2x2_0", C, C / 2);
+    conv_transpose2(p + ".0.dconv_2x2_1", C / 2, C / 4);
+    conv(p + ".0.conv_1x1", C / 4, d, 1);
+    conv_transpose2(p + ".1.dconv_2x2", C, C / 2);
+    conv(p + ".1.conv_1x1", C / 2, d, 1);
+    conv(p + ".2.conv_1x1", C, d, 1);
+    conv(p + ".3.conv_1x1", C, d, 1);
+    for (int i = 0; i < 4; ++i) conv(p + "." + std::to_string(i) + ".conv_3x3", d, d, 3);
+  }
   // nn.ConvTranspose2d(in, out, 2, stride 2): weight [in, out, 2, 2].
   void conv_transpose2(const std::string& p, int64_t in, int64_t out) {
     add(p + ".weight", {in, out, 2, 2}, in);

@@ -38,15 +38,7 @@ std::vector<WeightSpec> image_weight_specs(const Sam3Config& c) {
   }
 
   // ref: sam3/model/necks.py Sam3DualViTDetNeck (spec §5.1): scales 4, 2, 1, 0.5
-  const std::string N = D + "backbone.vision_backbone.convs.";
-  b.conv_transpose2(N + "0.dconv_2x2_0", C, C / 2);
-  b.conv_transpose2(N + "0.dconv_2x2_1", C / 2, C / 4);
-  b.conv(N + "0.conv_1x1", C / 4, d, 1);
-  b.conv_transpose2(N + "1.dconv_2x2", C, C / 2);
-  b.conv(N + "1.conv_1x1", C / 2, d, 1);
-  b.conv(N + "2.conv_1x1", C, d, 1);
-  b.conv(N + "3.conv_1x1", C, d, 1);
-  for (int i = 0; i < 4; ++i) b.conv(N + std::to_string(i) + ".conv_3x3", d, d, 3);
+  b.simple_fpn_neck(D + "backbone.vision_backbone.convs", C, d);
 
   // ref: sam3/model/text_encoder_ve.py VETextEncoder / TextTransformer (spec §6)
   const std::string T = D + "backbone.language_backbone.";

@@ -156,20 +156,27 @@ const TensorDump& run_case_with_dump(pipeline::ImageSession& session, const Fixt
   return session.dump();
 }
 
+std::optional<Tensor> dumped_like(const TensorDump& dump, const std::string& name, const Tensor& ref) {
+  if (!dump.count(name)) {
+    ADD_FAILURE() << "the run did not dump " << name;
+    return std::nullopt;
+  }
+  Tensor ours = dump.at(name).to(Device::cpu());
+  if (ours.shape() != ref.shape()) {
+    ADD_FAILURE() << "shape " << ours.shape().str() << ", reference " << ref.shape().str();
+    return std::nullopt;
+  }
+  return ours;
+}
+
 int expect_dump_matches_case(const FixtureCase& c, const TensorDump& dump, const char* tag) {
   constexpr double kScoreTolAbs = 1e-5, kBoxTolPixels = 1e-3, kMaskAgreement = 0.999;
   int checked = 0;
   for (const auto& [name, ref] : c.tensors) {
     SCOPED_TRACE(c.name + ":" + name);
-    if (!dump.count(name)) {
-      ADD_FAILURE() << "the run did not dump " << name;
-      continue;
-    }
-    const Tensor ours = dump.at(name).to(Device::cpu());
-    if (ours.shape() != ref.shape()) {
-      ADD_FAILURE() << "shape " << ours.shape().str() << ", reference " << ref.shape().str();
-      continue;
-    }
+    const std::optional<Tensor> dumped = dumped_like(dump, name, ref);
+    if (!dumped) continue;
+    const Tensor& ours = *dumped;
     double measure = 0;
     if (name == "input.token_ids" || name == "text.language_mask" || name == "geometry_encoder.1") {
       measure = max_abs_diff(ours, ref);

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -60,6 +61,10 @@ pipeline::ImageSession& tiny_session(Device device);
 // Runs case `c` as `sam3rt segment` would (its image file, text and pixel boxes, threshold 0) with
 // the dump on, and returns the dump (valid until the session's next call).
 const TensorDump& run_case_with_dump(pipeline::ImageSession& session, const FixtureCase& c);
+
+// The dump's tensor `name` on the host, or nothing — with a gtest failure saying why — when the dump
+// lacks it or its shape differs from the reference's.
+std::optional<Tensor> dumped_like(const TensorDump& dump, const std::string& name, const Tensor& ref);
 
 // Every tensor of the case's reference file against the dump under the same name, with the bars of
 // the detector issue: float tensors within kF32Tolerance relative, out.scores within 1e-5 absolute,
