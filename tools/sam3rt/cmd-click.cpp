@@ -19,6 +19,7 @@
 #include "sam3rt/sam3rt.hpp"
 #include "tools/sam3rt/arg-parse.h"
 #include "tools/sam3rt/commands.h"
+#include "tools/sam3rt/model-options.h"
 #include "tools/sam3rt/segment-output.h"
 
 namespace fs = std::filesystem;
@@ -28,14 +29,12 @@ namespace sam3rt::cli {
 namespace {
 
 struct ClickOptions {
-  std::string model, image;
+  ModelCliOptions m;
+  std::string image;
   std::vector<std::string> points;
   std::string box, mask_input;
   bool multimask = false, single = false;
-  std::string device = "auto";
-  int threads = 0;
-  std::string out_dir, json, dump, config, tokenizer, precision = "fp32";
-  bool quiet = false, exif = false;
+  std::string out_dir, json, dump;
 };
 
 using Clock = std::chrono::steady_clock;
@@ -132,7 +131,7 @@ void draw_click(std::vector<uint8_t>& rgb, int width, int height, const Point& p
 
 int run_click(const ClickOptions& o) {
   // --- everything that can be checked without the model, checked first --------------------
-  if (o.threads < 0) throw UsageError("--threads must be >= 0 (0 = all cores)");
+  if (o.m.threads < 0) throw UsageError("--threads must be >= 0 (0 = all cores)");
   if (o.multimask && o.single) throw UsageError("--multimask and --single exclude each other");
   ClickPrompt prompt;
   for (const std::string& p : o.points) prompt.points.push_back(parse_point(p));
@@ -148,34 +147,27 @@ int run_click(const ClickOptions& o) {
   // SAM's default: 3 candidates for an ambiguous prompt (one click), 1 otherwise.
   prompt.multimask = o.multimask || (!o.single && prompt.points.size() <= 1 && !prompt.box);
   std::error_code ec;
-  SAM3RT_CHECK(fs::exists(o.model, ec), kIo, "model '", o.model,
+  SAM3RT_CHECK(fs::exists(o.m.model, ec), kIo, "model '", o.m.model,
                "' does not exist; pass sam3.pt, a .sam3rt file or a Hugging Face folder");
   SAM3RT_CHECK(fs::is_regular_file(o.image, ec), kIo, "image '", o.image, "' does not exist or is not a file");
   if (!o.out_dir.empty()) ensure_output_dir(o.out_dir);
   if (!o.json.empty() && o.json != "-") ensure_writable_file(o.json, "JSON file");
   if (!o.dump.empty()) ensure_writable_file(o.dump, "dump file");
 
-  const bool progress = !o.quiet && ::isatty(2);
+  const bool progress = !o.m.quiet && ::isatty(2);
   std::map<std::string, double> timings;
   const auto t_total = Clock::now();
   try {
-    choose_device(o.device);
-    set_precision(o.precision);
-    ModelOptions mo;
-    mo.device = o.device;
-    mo.config_path = o.config;
-    mo.tokenizer_path = o.tokenizer;
-    mo.n_threads = o.threads;
+    choose_device(o.m.device);
     auto t0 = Clock::now();
-    Model model = Model::load(o.model, mo);
+    Model model = load_cli_model(o.m);
     timings["load"] = ms_since(t0);
-    if (!o.quiet) std::fprintf(stderr, "device: %s\n", model.device().c_str());
-    SAM3RT_CHECK(model.has_tracker(), kUnsupported, "the model '", o.model,
+    SAM3RT_CHECK(model.has_tracker(), kUnsupported, "the model '", o.m.model,
                  "' has no tracker weights (tracker.*), which clicks need; use the full sam3.pt, a Hugging "
                  "Face sam3_video folder or a .sam3rt converted from one");
     if (!o.mask_input.empty()) prompt.mask_input = read_mask_input(o.mask_input, model.mask_input_size());
 
-    ImageSession session(model, o.exif);
+    ImageSession session(model, o.m.exif);
     if (!o.dump.empty()) session.set_dump_path(o.dump);
     t0 = Clock::now();
     session.set_image(o.image);
@@ -223,9 +215,9 @@ int run_click(const ClickOptions& o) {
       timings["write"] = ms_since(t0);
     }
     timings["total"] = ms_since(t_total);
-    nlohmann::json doc = {{"model", o.model},
+    nlohmann::json doc = {{"model", o.m.model},
                           {"device", model.device()},
-                          {"precision", o.precision},
+                          {"precision", o.m.precision},
                           {"image", {{"path", o.image}, {"width", r.width}, {"height", r.height}}},
                           {"prompt",
                            {{"points", points},
@@ -263,9 +255,8 @@ CommandRegistrar reg(
     "click", "Segment one object from clicks, a box or a previous mask (interactive, SAM-style)",
     [](CLI::App& cmd) -> CommandHandler {
       auto o = std::make_shared<ClickOptions>();
-      cmd.add_option("--model,-m", o->model, "Model with tracker weights: sam3.pt, a .sam3rt file or a Hugging Face "
-                                             "sam3_video folder")
-          ->required();
+      add_model_options(cmd, o->m,
+                        "Model with tracker weights: sam3.pt, a .sam3rt file or a Hugging Face sam3_video folder");
       cmd.add_option("--image,-i", o->image, "Image (JPEG or PNG)")->required();
       cmd.add_option("--point,-p", o->points,
                      "Click X,Y in pixels of the original image on the object; ':neg' for a click on what is not "
@@ -277,20 +268,11 @@ CommandRegistrar reg(
       cmd.add_flag("--multimask", o->multimask,
                    "Return 3 candidates (the default for a single click without a box)");
       cmd.add_flag("--single", o->single, "Return 1 mask (the default for several clicks or a box)");
-      cmd.add_option("--device,-d", o->device, "auto | cpu | cuda | cuda:N | metal")->capture_default_str();
-      cmd.add_option("--threads", o->threads, "CPU threads (0 = all cores)")->capture_default_str();
       cmd.add_option("--out,-o", o->out_dir,
                      "Folder for <image>_c<k>.png masks (0/255), <image>_c<k>_overlay.png (clicks drawn), "
                      "<image>_low_res_logits.safetensors (for --mask-input) and result.json");
       cmd.add_option("--json", o->json, "Write the result as JSON to FILE ('-' = stdout)");
       cmd.add_option("--dump", o->dump, "Write the named intermediates to a .safetensors file");
-      cmd.add_option("--config", o->config, "Hyperparameters JSON for a bare .pt (default: the released SAM 3)");
-      cmd.add_option("--tokenizer", o->tokenizer, "CLIP BPE merges for a bare .pt");
-      cmd.add_option("--precision", o->precision, "fp32 (exact) or tf32 (GPU tensor cores)")
-          ->check(CLI::IsMember({"fp32", "tf32"}))
-          ->capture_default_str();
-      cmd.add_flag("--quiet,-q", o->quiet, "No progress or device messages on stderr");
-      cmd.add_flag("--exif", o->exif, "Rotate JPEGs by their EXIF orientation (the reference does not)");
       cmd.footer(
           "Candidates come in decoder order with their predicted IoU; masks are COCO RLE in the JSON.\n"
           "Exit codes: 0 success, 2 usage error (bad point, box, mask input or empty prompt), 1 runtime error "

@@ -14,6 +14,7 @@
 #include "sam3rt/sam3rt.hpp"
 #include "tools/sam3rt/arg-parse.h"
 #include "tools/sam3rt/commands.h"
+#include "tools/sam3rt/model-options.h"
 #include "tools/sam3rt/segment-output.h"
 
 namespace fs = std::filesystem;
@@ -23,22 +24,15 @@ namespace sam3rt::cli {
 namespace {
 
 struct SegmentOptions {
-  std::string model;
+  ModelCliOptions m;
   std::vector<std::string> images;
   std::vector<std::string> texts;
   std::vector<std::string> boxes;
   float threshold = 0.5f;
-  std::string device = "auto";
-  int threads = 0;
   std::string out_dir;
   std::string json;
   std::string dump;
-  std::string config;
-  std::string tokenizer;
-  bool quiet = false;
   bool profile = false;
-  std::string precision = "fp32";
-  bool exif = false;
 };
 
 using Clock = std::chrono::steady_clock;
@@ -107,7 +101,7 @@ int run_segment(const SegmentOptions& o) {
   // --- everything that can be checked without the model, checked first --------------------
   if (!std::isfinite(o.threshold) || o.threshold < 0.f || o.threshold > 1.f)
     throw UsageError("--threshold must be in [0, 1], got " + std::to_string(o.threshold));
-  if (o.threads < 0) throw UsageError("--threads must be >= 0 (0 = all cores)");
+  if (o.m.threads < 0) throw UsageError("--threads must be >= 0 (0 = all cores)");
   std::vector<Box> boxes;
   for (const std::string& b : o.boxes) boxes.push_back(parse_box(b));
   const size_t n_prompts = o.texts.empty() ? 1 : o.texts.size();
@@ -117,12 +111,12 @@ int run_segment(const SegmentOptions& o) {
                      " image(s) and " + std::to_string(n_prompts) + " prompt(s)");
   std::string device;
   try {
-    device = choose_device(o.device);
+    device = choose_device(o.m.device);
   } catch (const ApiError& e) {
     rethrow_api_error(e);
   }
   std::error_code ec;
-  SAM3RT_CHECK(fs::exists(o.model, ec), kIo, "model '", o.model,
+  SAM3RT_CHECK(fs::exists(o.m.model, ec), kIo, "model '", o.m.model,
                "' does not exist; pass sam3.pt, a .sam3rt file or a Hugging Face folder");
   for (const std::string& img : o.images) {
     SAM3RT_CHECK(fs::exists(img, ec), kIo, "image '", img, "' does not exist");
@@ -132,25 +126,18 @@ int run_segment(const SegmentOptions& o) {
   if (!o.json.empty() && o.json != "-") ensure_writable_file(o.json, "JSON file");
   if (!o.dump.empty()) ensure_writable_file(o.dump, "dump file");
 
-  const bool progress = !o.quiet && ::isatty(2);
+  const bool progress = !o.m.quiet && ::isatty(2);
   std::map<std::string, double> timings;
   if (o.profile) profile_ops(true);
   auto t_total = Clock::now();
   try {
-    set_precision(o.precision);
-    ModelOptions mo;
-    mo.device = o.device;
-    mo.config_path = o.config;
-    mo.tokenizer_path = o.tokenizer;
-    mo.n_threads = o.threads;
-    if (progress) std::fprintf(stderr, "loading %s ...\n", o.model.c_str());
+    if (progress) std::fprintf(stderr, "loading %s ...\n", o.m.model.c_str());
     auto t0 = Clock::now();
-    Model model = Model::load(o.model, mo);
+    Model model = load_cli_model(o.m);
     timings["load"] = ms_since(t0);
-    if (!o.quiet) std::fprintf(stderr, "device: %s\n", model.device().c_str());
     if (progress) std::fprintf(stderr, "model loaded in %.0f ms\n", timings["load"]);
 
-    ImageSession session(model, o.exif);
+    ImageSession session(model, o.m.exif);
     nlohmann::json images = nlohmann::json::array();
     std::set<std::string> stems;
     for (size_t i = 0; i < o.images.size(); ++i) {
@@ -203,7 +190,7 @@ int run_segment(const SegmentOptions& o) {
     timings["total"] = ms_since(t_total);
 
     nlohmann::json doc = {
-        {"model", o.model},   {"device", model.device()}, {"precision", o.precision},
+        {"model", o.m.model},   {"device", model.device()}, {"precision", o.m.precision},
         {"images", images},   {"timings_ms", timings}};
     const std::string text = doc.dump(1) + "\n";
     if (!o.out_dir.empty()) write_file_atomic((fs::path(o.out_dir) / "result.json").string(), text);
@@ -217,7 +204,7 @@ int run_segment(const SegmentOptions& o) {
       std::fprintf(stderr, "\n");
     }
     if (o.profile) print_op_profile(timings["total"]);
-    if (!o.quiet && !o.out_dir.empty())
+    if (!o.m.quiet && !o.out_dir.empty())
       std::fprintf(stderr, "wrote masks, overlays and result.json to %s\n", o.out_dir.c_str());
   } catch (const ApiError& e) {
     rethrow_api_error(e);
@@ -229,8 +216,7 @@ CommandRegistrar reg(
     "segment", "Find every instance of a concept (text and/or exemplar boxes) in images",
     [](CLI::App& cmd) -> CommandHandler {
       auto o = std::make_shared<SegmentOptions>();
-      cmd.add_option("--model,-m", o->model, "Model: sam3.pt, a .sam3rt file or a Hugging Face folder")
-          ->required();
+      add_model_options(cmd, o->m, "Model: sam3.pt, a .sam3rt file or a Hugging Face folder");
       cmd.add_option("--image,-i", o->images, "Image (JPEG or PNG); repeat for several, each is encoded once")
           ->required();
       cmd.add_option("--text,-t", o->texts, "A noun phrase to find; each --text is one prompt");
@@ -241,26 +227,13 @@ CommandRegistrar reg(
           "or entirely outside the image is refused; one partly outside is used as given");
       cmd.add_option("--threshold", o->threshold, "Keep instances with score > threshold, in [0, 1]")
           ->capture_default_str();
-      cmd.add_option("--device,-d", o->device, "auto | cpu | cuda | cuda:N | metal")->capture_default_str();
-      cmd.add_option("--threads", o->threads, "CPU threads (0 = all cores)")->capture_default_str();
       cmd.add_option(
           "--out,-o", o->out_dir,
           "Folder for <image>_p<prompt>_i<k>.png masks (0/255), <image>_overlay.png and result.json");
       cmd.add_option("--json", o->json, "Write the results as JSON to FILE ('-' = stdout)");
       cmd.add_option("--dump", o->dump,
                      "Write the intermediates of one image + one prompt to a .safetensors file");
-      cmd.add_option("--config", o->config,
-                     "Hyperparameters JSON for a bare .pt (default: the released SAM 3)");
-      cmd.add_option("--tokenizer", o->tokenizer,
-                     "CLIP BPE merges for a bare .pt (bpe_simple_vocab_16e6.txt.gz)");
-      cmd.add_flag("--quiet,-q", o->quiet, "No progress or device messages on stderr");
-      cmd.add_option("--precision", o->precision,
-                     "Matrix products: fp32 (exact) or tf32 (GPU tensor cores, as the official code runs; "
-                     "no effect on the CPU)")
-          ->check(CLI::IsMember({"fp32", "tf32"}))
-          ->capture_default_str();
       cmd.add_flag("--profile", o->profile, "Print the wall time spent in each op on stderr at the end");
-      cmd.add_flag("--exif", o->exif, "Rotate JPEGs by their EXIF orientation (the reference does not)");
       cmd.footer(
           "Without --out or --json a summary is printed. Exit codes: 0 success, 2 usage error, 1 runtime "
           "error.\n"
