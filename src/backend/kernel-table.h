@@ -51,6 +51,7 @@ struct KernelTable {
   // --- resampling
   Tensor (*interpolate_nearest)(const Tensor& x, int oh, int ow) = nullptr;
   Tensor (*interpolate_bilinear)(const Tensor& x, int oh, int ow) = nullptr;
+  Tensor (*interpolate_bilinear_antialias)(const Tensor& x, int oh, int ow) = nullptr;
   Tensor (*roi_align)(const Tensor& x, const Tensor& boxes, int out_h, int out_w, float spatial_scale,
                       int sampling_ratio, bool aligned) = nullptr;
   Tensor (*grid_sample)(const Tensor& x, const Tensor& grid) = nullptr;

@@ -79,6 +79,12 @@ Tensor apply_rope(const Tensor& x, const Tensor& table);
 Tensor interpolate_nearest(const Tensor& x, int oh, int ow);
 // Bilinear, align_corners=False, no antialiasing (PyTorch 'bilinear').
 Tensor interpolate_bilinear(const Tensor& x, int oh, int ow);
+// PyTorch F.interpolate(mode='bilinear', align_corners=False, antialias=True) on float data.
+// x: [B, C, H, W] → [B, C, oh, ow]. Per axis, scale s = in/out; output i averages the inputs under
+// a triangle filter of half-width max(s, 1) centred on s·(i + ½), weights normalised to sum 1
+// (for s < 1 this is plain bilinear, up to rounding). Separable: the width pass, then the height pass, each
+// skipped when that size does not change. The tracker resizes masks with it.
+Tensor interpolate_bilinear_antialias(const Tensor& x, int oh, int ow);
 // torchvision Resize(antialias=True) of a uint8 image as done on CUDA by the reference:
 // u8 [C, H, W] → float antialiased bilinear (separable, triangle filter widened by the scale when
 // downscaling, half-pixel centres) → round half to even → u8 [C, oh, ow]. Same size: a copy.

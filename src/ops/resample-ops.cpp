@@ -1,5 +1,5 @@
-// ops::interpolate_nearest/bilinear, ops::roi_align, ops::grid_sample: checks and dispatch.
-// (resize_bilinear_antialias_u8 lives in resize-antialias-op.cpp.)
+// ops::interpolate_nearest/bilinear/bilinear_antialias, ops::roi_align, ops::grid_sample: checks
+// and dispatch. (resize_bilinear_antialias_u8 lives in resize-antialias-op.cpp.)
 #include "ops/op-util.h"
 #include "ops/ops.h"
 
@@ -30,6 +30,14 @@ Tensor interpolate_bilinear(const Tensor& x, int oh, int ow) {
   check_resize(kOp, x, oh, ow);
   const Device dev = common_device(kOp, {&x});
   return backend_kernel(kOp, dev, &KernelTable::interpolate_bilinear)(as_f32(x), oh, ow);
+}
+
+Tensor interpolate_bilinear_antialias(const Tensor& x, int oh, int ow) {
+  static constexpr const char* kOp = "interpolate_bilinear_antialias";
+  const OpScope profile_scope(kOp);
+  check_resize(kOp, x, oh, ow);
+  const Device dev = common_device(kOp, {&x});
+  return backend_kernel(kOp, dev, &KernelTable::interpolate_bilinear_antialias)(as_f32(x), oh, ow);
 }
 
 Tensor roi_align(const Tensor& x, const Tensor& boxes, int out_h, int out_w, float spatial_scale, int sampling_ratio,

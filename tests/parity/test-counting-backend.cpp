@@ -108,6 +108,7 @@ const Backend& counting_backend() {
     k.apply_rope = Forward<&KernelTable::apply_rope>::call;
     k.interpolate_nearest = Forward<&KernelTable::interpolate_nearest>::call;
     k.interpolate_bilinear = Forward<&KernelTable::interpolate_bilinear>::call;
+    k.interpolate_bilinear_antialias = Forward<&KernelTable::interpolate_bilinear_antialias>::call;
     k.roi_align = Forward<&KernelTable::roi_align>::call;
     k.grid_sample = Forward<&KernelTable::grid_sample>::call;
     return t;

@@ -26,6 +26,7 @@ KernelTable cpu_kernels() {
   k.apply_rope = cpu::apply_rope;
   k.interpolate_nearest = cpu::interpolate_nearest;
   k.interpolate_bilinear = cpu::interpolate_bilinear;
+  k.interpolate_bilinear_antialias = cpu::interpolate_bilinear_antialias;
   k.roi_align = cpu::ref::roi_align;
   k.grid_sample = cpu::ref::grid_sample;
   return k;

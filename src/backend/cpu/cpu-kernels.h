@@ -37,6 +37,7 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor
 Tensor apply_rope(const Tensor& x, const Tensor& table);
 Tensor interpolate_nearest(const Tensor& x, int oh, int ow);
 Tensor interpolate_bilinear(const Tensor& x, int oh, int ow);
+Tensor interpolate_bilinear_antialias(const Tensor& x, int oh, int ow);
 Tensor concat(const std::vector<Tensor>& xs, int dim);
 
 // --- reference (src/backend/cpu/reference/*.cpp): single-threaded loops, f64 accumulation ------
@@ -59,6 +60,7 @@ Tensor axial_rope_table(int dim, int end_x, int end_y, float theta, float scale)
 Tensor apply_rope(const Tensor& x, const Tensor& table);
 Tensor interpolate_nearest(const Tensor& x, int oh, int ow);
 Tensor interpolate_bilinear(const Tensor& x, int oh, int ow);
+Tensor interpolate_bilinear_antialias(const Tensor& x, int oh, int ow);
 Tensor roi_align(const Tensor& x, const Tensor& boxes, int out_h, int out_w, float spatial_scale,
                  int sampling_ratio, bool aligned);
 Tensor grid_sample(const Tensor& x, const Tensor& grid);

@@ -1,7 +1,9 @@
-// Reference resampling: PyTorch interpolate (nearest, bilinear), torchvision roi_align and
-// F.grid_sample, written per output element with the reference's f32 coordinate arithmetic.
+// Reference resampling: PyTorch interpolate (nearest, bilinear, antialiased bilinear), torchvision
+// roi_align and F.grid_sample, written per output element with the reference's f32 coordinate
+// arithmetic.
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "backend/cpu/cpu-kernels.h"
 
@@ -37,6 +39,61 @@ float roi_bilinear(const float* plane, int64_t height, int64_t width, float y, f
   const float w1 = hy * hx, w2 = hy * lx, w3 = ly * hx, w4 = ly * lx;
   return w1 * plane[y_low * width + x_low] + w2 * plane[y_low * width + x_high] +
          w3 * plane[y_high * width + x_low] + w4 * plane[y_high * width + x_high];
+}
+
+// --- antialiased bilinear ------------------------------------------------------------------------
+// ref: aten/src/ATen/native/cpu/UpSampleKernel.cpp (upsample_bilinear2d_aa_kernel_impl →
+// separable_upsample_generic_Nd_kernel_impl, float data). Every operation is the one ATen's float
+// instantiation performs, in its types: the literals 0.5 and 1.0 are doubles there, so some steps
+// run in double and are rounded back to float where ATen stores them in a float.
+
+// ref: HelperInterpLinear::aa_filter<float>. `1.0 − x` is a double subtraction rounded to float on
+// return (the same float as 1.f − x: double rounding is harmless for one subtraction).
+float aa_triangle(float x) {
+  x = std::fabs(x);
+  return x < 1.f ? static_cast<float>(1.0 - static_cast<double>(x)) : 0.f;
+}
+
+// Output index i's window along an axis of `in` inputs resized to `out`: inputs [xmin, xmin + w.size())
+// with weights w. ref: HelperInterpBase::_compute_index_ranges_weights and
+// _compute_indices_min_size_weights_aa with scalar_t = float.
+void aa_window(int64_t in, int64_t out, int64_t i, int64_t& xmin, std::vector<float>& w) {
+  // area_pixel_compute_scale (align_corners=False, no scale factor given): float(in) / out
+  const float scale = static_cast<float>(in) / static_cast<float>(out);
+  // support = (interp_size · 0.5) · scale with interp_size 2 when downscaling, else 1
+  const float support = scale >= 1.f ? scale : 1.f;
+  const int64_t max_size = static_cast<int64_t>(std::ceil(support)) * 2 + 1;
+  const float invscale = scale >= 1.f ? static_cast<float>(1.0 / static_cast<double>(scale)) : 1.f;
+  // center = scale · (i + 0.5): a double product stored as float
+  const float center = static_cast<float>(static_cast<double>(scale) * (static_cast<double>(i) + 0.5));
+  // (center ∓ support) in float, + 0.5 in double, then int64_t: truncation toward zero, not floor
+  xmin = std::max<int64_t>(static_cast<int64_t>(static_cast<double>(center - support) + 0.5), 0);
+  int64_t xsize =
+      std::min<int64_t>(static_cast<int64_t>(static_cast<double>(center + support) + 0.5), in) - xmin;
+  xsize = std::clamp<int64_t>(xsize, 0, max_size);  // ATen clips the rare one-too-many
+  w.assign(static_cast<size_t>(xsize), 0.f);
+  float total = 0.f;
+  for (int64_t j = 0; j < xsize; ++j) {
+    // (j + xmin − center + 0.5) · invscale: the int64 − float difference in float, the rest in
+    // double, rounded to float as the filter's argument
+    const float d = static_cast<float>(j + xmin) - center;
+    w[j] = aa_triangle(static_cast<float>((static_cast<double>(d) + 0.5) * static_cast<double>(invscale)));
+    total += w[j];
+  }
+  if (total != 0.f)
+    for (float& v : w) v /= total;
+}
+
+// ref: interpolate_aa_single_dim(_zero_strides): `output = t0·w0`, then `output += t·w` per tap,
+// which GCC contracts to one fma in ATen's AVX2/AVX512 builds (-mfma; C++ code is compiled with
+// -ffp-contract=fast by default), the builds x86-64 wheels run on any AVX2 CPU, and on aarch64.
+// Written with std::fma so that this oracle rounds the same way whatever flags build it. (ATen's
+// DEFAULT build, only used on CPUs without AVX2, rounds each product: ≤ 1 ulp per tap apart.)
+float aa_dot(const float* src, int64_t stride, const std::vector<float>& w) {
+  if (w.empty()) return 0.f;  // cannot happen: the tap under the centre always has weight > 0
+  float acc = src[0] * w[0];
+  for (size_t j = 1; j < w.size(); ++j) acc = std::fma(src[static_cast<int64_t>(j) * stride], w[j], acc);
+  return acc;
 }
 
 }  // namespace
@@ -83,6 +140,42 @@ Tensor interpolate_bilinear(const Tensor& x_in, int oh, int ow) {
       }
     }
   return y;
+}
+
+// ref: UpSampleKernel.cpp separable_upsample_generic_Nd_kernel_impl. Same order of passes as
+// ATen's CPU kernel: equal sizes → a copy; otherwise the width (contiguous) pass into a float
+// temporary [B, C, H, ow], then the height pass over it; a pass whose size does not change is
+// skipped (a copy, not a run with delta weights: the same floats, except that 0·inf = NaN would
+// leak a neighbour's infinity). x: [B, C, H, W] → [B, C, oh, ow]
+Tensor interpolate_bilinear_antialias(const Tensor& x_in, int oh, int ow) {
+  const int64_t B = x_in.size(0), C = x_in.size(1), H = x_in.size(2), W = x_in.size(3), P = B * C;
+  if (oh == H && ow == W) return x_in.clone();
+  Tensor t = x_in.contiguous();
+  int64_t xmin = 0;
+  std::vector<float> w;
+  if (ow != W) {  // width pass: [P, H, W] → [P, H, ow]
+    Tensor u = Tensor::empty({B, C, H, ow});
+    const float* tp = t.data<float>();
+    float* up = u.data<float>();
+    for (int64_t ox = 0; ox < ow; ++ox) {
+      aa_window(W, ow, ox, xmin, w);
+      for (int64_t r = 0; r < P * H; ++r) up[r * ow + ox] = aa_dot(tp + r * W + xmin, 1, w);
+    }
+    t = u;
+  }
+  if (oh != H) {  // height pass: [P, H, ow] → [P, oh, ow]
+    Tensor u = Tensor::empty({B, C, oh, ow});
+    const float* tp = t.data<float>();
+    float* up = u.data<float>();
+    for (int64_t oy = 0; oy < oh; ++oy) {
+      aa_window(H, oh, oy, xmin, w);
+      for (int64_t p = 0; p < P; ++p)
+        for (int64_t ox = 0; ox < ow; ++ox)
+          up[(p * oh + oy) * ow + ox] = aa_dot(tp + (p * H + xmin) * ow + ox, ow, w);
+    }
+    t = u;
+  }
+  return t;
 }
 
 // ref: torchvision/csrc/ops/cpu/roi_align_kernel.cpp roi_align_forward_kernel_impl
