@@ -59,6 +59,7 @@ KernelTable cuda_kernels() {
   k.apply_rope = cuda::apply_rope;
   k.interpolate_nearest = cuda::interpolate_nearest;
   k.interpolate_bilinear = cuda::interpolate_bilinear;
+  k.interpolate_bilinear_antialias = cuda::interpolate_bilinear_antialias;
   k.roi_align = cuda::roi_align;
   k.grid_sample = cuda::grid_sample;
   return k;

@@ -47,6 +47,7 @@ Tensor apply_rope(const Tensor& x, const Tensor& table);
 // --- resampling (resample.cu) -----------------------------------------------------------------------
 Tensor interpolate_nearest(const Tensor& x, int oh, int ow);
 Tensor interpolate_bilinear(const Tensor& x, int oh, int ow);
+Tensor interpolate_bilinear_antialias(const Tensor& x, int oh, int ow);  // interpolate-antialias.cu
 Tensor roi_align(const Tensor& x, const Tensor& boxes, int out_h, int out_w, float spatial_scale, int sampling_ratio,
                  bool aligned);
 Tensor grid_sample(const Tensor& x, const Tensor& grid);
