@@ -22,6 +22,8 @@ namespace sam3rt::test {
 
 std::string tiny_dir() { return data_dir() + "/sam3-tiny"; }
 std::string tiny_fp32_dir() { return data_dir() + "/sam3-tiny-fp32"; }
+std::string shared_tf32_dir() { return shared_dir() + "/fixtures/sam3-tiny"; }
+bool shared_tf32_available() { return file_exists(shared_tf32_dir() + "/cases/text_person.safetensors"); }
 
 std::shared_ptr<const LoadedModel> load_tiny_model() {
   static std::mutex mutex;
@@ -58,7 +60,7 @@ FixtureCase load_case(const std::string& name, Reference reference) {
   std::ifstream f(base + ".json");
   SAM3RT_CHECK(f.good(), kIo, "cannot open fixture case '", base, ".json'");
   c.meta = nlohmann::json::parse(f);
-  const std::string tensors_dir = reference == Reference::kFp32 ? tiny_fp32_dir() : tiny_dir();
+  const std::string tensors_dir = reference == Reference::kFp32 ? tiny_fp32_dir() : shared_tf32_dir();
   c.tensors = load_safetensors(tensors_dir + "/cases/" + name + ".safetensors");
   return c;
 }
@@ -118,9 +120,9 @@ std::vector<pipeline::PixelBox> pixel_boxes(const FixtureCase& c) {
   const float W = c.meta.at("original_size_wh")[0], H = c.meta.at("original_size_wh")[1];
   std::vector<pipeline::PixelBox> out;
   for (const BoxPrompt& b : case_boxes(c))
-    out.push_back({{(b.cx - 0.5f * b.w) * W, (b.cy - 0.5f * b.h) * H, (b.cx + 0.5f * b.w) * W,
-                    (b.cy + 0.5f * b.h) * H},
-                   b.positive});
+    out.push_back(
+        {{(b.cx - 0.5f * b.w) * W, (b.cy - 0.5f * b.h) * H, (b.cx + 0.5f * b.w) * W, (b.cy + 0.5f * b.h) * H},
+         b.positive});
   return out;
 }
 
@@ -141,7 +143,8 @@ pipeline::ImageSession& tiny_session(Device device) {
   if (!s)
     s = std::make_unique<pipeline::ImageSession>(
         std::make_shared<const Sam3ImageModel>(load_tiny_model(), device),
-        std::make_shared<const ClipTokenizer>(load_tiny_model()->bpe_merges, load_tiny_model()->config.bpe_merges));
+        std::make_shared<const ClipTokenizer>(load_tiny_model()->bpe_merges,
+                                              load_tiny_model()->config.bpe_merges));
   return *s;
 }
 

@@ -4,8 +4,8 @@
 
 #include <map>
 #include <memory>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +18,16 @@ namespace sam3rt::test {
 
 std::string tiny_dir();       // tests/data/sam3-tiny
 std::string tiny_fp32_dir();  // tests/data/sam3-tiny-fp32
+// The shared fixtures' own tensors (TF32 outputs) are read where they are delivered,
+// ../shared/fixtures/sam3-tiny/cases, rather than kept in the repository a second time (their
+// json, images and model are the same as tests/data/sam3-tiny's). False where ../shared is absent
+// (a machine that got the repository alone); tests of them then skip.
+std::string shared_tf32_dir();
+bool shared_tf32_available();
+#define SAM3RT_SKIP_WITHOUT_SHARED_TF32()                                           \
+  if (!::sam3rt::test::shared_tf32_available())                                     \
+  GTEST_SKIP() << "the shared TF32 fixtures (" << ::sam3rt::test::shared_tf32_dir() \
+               << "/cases) are absent on this machine"
 
 // model/sam3-tiny.pt with sam3-tiny.config.json and tiny-bpe.txt.gz; loaded once per process.
 std::shared_ptr<const LoadedModel> load_tiny_model();
@@ -27,8 +37,8 @@ std::vector<std::string> case_names();
 
 struct FixtureCase {
   std::string name;
-  nlohmann::json meta;                     // cases/<name>.json
-  std::map<std::string, Tensor> tensors;   // cases/<name>.safetensors
+  nlohmann::json meta;                    // cases/<name>.json
+  std::map<std::string, Tensor> tensors;  // cases/<name>.safetensors
   bool has(const std::string& tensor) const { return tensors.count(tensor) != 0; }
   // Throws kFormat naming the case and the tensor when absent.
   const Tensor& get(const std::string& tensor) const;
@@ -37,8 +47,8 @@ struct FixtureCase {
 // Which reference tensors a case is compared with. kFp32 (the default): the official
 // implementation run in float32 with TF32 off (tests/data/sam3-tiny-fp32, made by
 // tools/fixtures/regenerate-sam3-tiny.py). kSharedTf32: the shared fixtures as delivered, which were
-// computed with TF32 matrix products (see parity/reference-precision.h). Both share the case's
-// json, images and model.
+// computed with TF32 matrix products (see parity/reference-precision.h), read from
+// shared_tf32_dir(). Both share the case's json, images and model.
 enum class Reference { kFp32, kSharedTf32 };
 
 FixtureCase load_case(const std::string& name, Reference reference = Reference::kFp32);

@@ -11,6 +11,7 @@ namespace sam3rt::test {
 namespace {
 
 TEST(CudaTf32, TinyModelMatchesTheOfficialTf32Run) {
+  SAM3RT_SKIP_WITHOUT_SHARED_TF32();
   SAM3RT_REQUIRE_CUDA();
   const ScopedNumerics tf32(MatmulPrecision::kTf32);
   pipeline::ImageSession& session = tiny_session(gpu());

@@ -137,7 +137,7 @@ TEST(ResizeAntialias, MatchesReferenceOnEveryFixtureCase) {
     const std::string name = c.at("name");
     const Image image = decode_image_file(root + "/" + c.at("image").get<std::string>());
     const Tensor resized = ops::resize_bilinear_antialias_u8(image_to_chw_tensor(image), image_size, image_size);
-    const test::FixtureTensors fx(root + "/cases/" + name + ".safetensors");
+    const test::FixtureTensors fx(test::data_dir() + "/sam3-tiny-fp32/cases/" + name + ".safetensors");
     const Tensor ref = fx.get("input.resized_u8");
     ASSERT_EQ(resized.shape(), ref.shape()) << name;
     const uint8_t* a = resized.data<uint8_t>();

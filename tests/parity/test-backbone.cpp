@@ -287,6 +287,7 @@ TEST(BackboneNeck, NeckIsExactFp32) {
 }
 
 TEST(BackboneNeck, FixtureNeckUsedTf32) {
+  SAM3RT_SKIP_WITHOUT_SHARED_TF32();
   auto model = load_tiny_model();
   for (const std::string& name : case_names()) {
     FixtureCase c = load_case(name, Reference::kSharedTf32);

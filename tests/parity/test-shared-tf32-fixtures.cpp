@@ -43,6 +43,7 @@ int compare_all(const std::string& stage, const FixtureCase& c, const TensorDump
 class SharedTf32Fixtures : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(SharedTf32Fixtures, Backbone) {
+  SAM3RT_SKIP_WITHOUT_SHARED_TF32();
   const FixtureCase c = load_case(GetParam(), Reference::kSharedTf32);
   static const VisionBackbone backbone(model().config, model().weights);
   TensorDump dump;
@@ -51,6 +52,7 @@ TEST_P(SharedTf32Fixtures, Backbone) {
 }
 
 TEST_P(SharedTf32Fixtures, TextEncoder) {
+  SAM3RT_SKIP_WITHOUT_SHARED_TF32();
   const FixtureCase c = load_case(GetParam(), Reference::kSharedTf32);
   if (!c.has("input.token_ids")) GTEST_SKIP() << "case " << c.name << " has no input.token_ids";
   static const TextEncoder encoder(model().config, model().weights);
@@ -61,6 +63,7 @@ TEST_P(SharedTf32Fixtures, TextEncoder) {
 
 // From the fixture's own backbone.* and text.* tensors.
 TEST_P(SharedTf32Fixtures, Grounding) {
+  SAM3RT_SKIP_WITHOUT_SHARED_TF32();
   const FixtureCase c = load_case(GetParam(), Reference::kSharedTf32);
   static const GroundingHead head(model().config, model().weights);
   BackboneFeatures image;
@@ -78,6 +81,7 @@ TEST_P(SharedTf32Fixtures, Grounding) {
 
 // The whole chain from the case's pixels and token ids.
 TEST_P(SharedTf32Fixtures, EndToEnd) {
+  SAM3RT_SKIP_WITHOUT_SHARED_TF32();
   const FixtureCase c = load_case(GetParam(), Reference::kSharedTf32);
   if (!c.has("input.token_ids")) GTEST_SKIP() << "case " << c.name << " has no input.token_ids";
   static const Sam3ImageModel image_model(load_tiny_model());
@@ -98,6 +102,7 @@ INSTANTIATE_TEST_SUITE_P(AllCases, SharedTf32Fixtures, ::testing::ValuesIn(case_
 // The shared fixtures really are TF32 (else the bound above should be the f32 bar): the neck and
 // the text features of some case sit beyond 1e-4 from the float32 path, within the TF32 noise.
 TEST(SharedTf32FixturesPrecision, NeckAndTextShowTf32Noise) {
+  SAM3RT_SKIP_WITHOUT_SHARED_TF32();
   static const VisionBackbone backbone(model().config, model().weights);
   static const TextEncoder encoder(model().config, model().weights);
   double worst = 0;

@@ -161,7 +161,7 @@ TEST(CApi, LogCallbackReceivesLibraryMessages) {
 TEST(CApi, PredictMatchesTheReferenceOnTheTinyModel) {
   const std::string case_base = tiny() + "cases/text_and_box";
   nlohmann::json meta = nlohmann::json::parse(std::ifstream(case_base + ".json"));
-  auto ref = load_safetensors(case_base + ".safetensors");
+  auto ref = load_safetensors(test::data_dir() + "/sam3-tiny-fp32/cases/text_and_box.safetensors");
   const int W = meta["original_size_wh"][0], H = meta["original_size_wh"][1];
 
   sam3rt_model* model = nullptr;

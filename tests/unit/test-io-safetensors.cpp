@@ -44,7 +44,7 @@ void expect_error(const std::string& path, ErrorCode code, std::initializer_list
 }
 
 TEST(IoSafetensors, ReadsFixtureCase) {
-  std::string path = test::data_dir() + "/sam3-tiny/cases/text_person.safetensors";
+  std::string path = test::data_dir() + "/sam3-tiny-fp32/cases/text_person.safetensors";
   SafetensorsFile f = open_safetensors(path);
   const Tensor& pixels = f.get("input.pixels");
   EXPECT_EQ(pixels.dtype(), DType::kF32);

@@ -46,9 +46,10 @@ TEST(Postprocess, MatchesReferenceOnEveryFixtureCase) {
   for (const std::string& name : names) {
     SCOPED_TRACE(name);
     const std::string base = test::data_dir() + "/sam3-tiny/cases/" + name;
+    const std::string tensors = test::data_dir() + "/sam3-tiny-fp32/cases/" + name;
     nlohmann::json meta = nlohmann::json::parse(std::ifstream(base + ".json"));
     const int width = meta["original_size_wh"][0], height = meta["original_size_wh"][1];
-    auto t = load_safetensors(base + ".safetensors");
+    auto t = load_safetensors(tensors + ".safetensors");
     Detections det = postprocess(raw_outputs(t), width, height, 0.f);
 
     const std::vector<float> ref_scores = t.at("out.scores").to_vector();
@@ -81,7 +82,7 @@ TEST(Postprocess, MatchesReferenceOnEveryFixtureCase) {
 }
 
 TEST(Postprocess, ThresholdIsStrictAndScoresCombinePresence) {
-  const std::string base = test::data_dir() + "/sam3-tiny/cases/text_person";
+  const std::string base = test::data_dir() + "/sam3-tiny-fp32/cases/text_person";
   auto t = load_safetensors(base + ".safetensors");
   GroundingOutput out = raw_outputs(t);
   const std::vector<float> scores = instance_scores(out.pred_logits, out.presence_logit);
@@ -104,7 +105,7 @@ TEST(Postprocess, ThresholdIsStrictAndScoresCombinePresence) {
 }
 
 TEST(Postprocess, RefusesBadArguments) {
-  auto t = load_safetensors(test::data_dir() + "/sam3-tiny/cases/text_person.safetensors");
+  auto t = load_safetensors(test::data_dir() + "/sam3-tiny-fp32/cases/text_person.safetensors");
   GroundingOutput out = raw_outputs(t);
   EXPECT_THROW(postprocess(out, 96, 64, -0.1f), Error);
   EXPECT_THROW(postprocess(out, 96, 64, 1.5f), Error);

@@ -26,7 +26,7 @@ TEST(Preprocess, NormalisationMatchesReferencePixelsExactly) {
   int n = 0;
   for (const auto& c : all_cases()) {
     const std::string name = c.at("name");
-    const test::FixtureTensors fx(kRoot + "/cases/" + name + ".safetensors");
+    const test::FixtureTensors fx(test::data_dir() + "/sam3-tiny-fp32/cases/" + name + ".safetensors");
     const Tensor pixels = normalize_image_u8(fx.get("input.resized_u8"));
     const Tensor ref = fx.get("input.pixels");
     ASSERT_EQ(pixels.shape(), ref.shape()) << name;
@@ -44,7 +44,7 @@ TEST(Preprocess, FullPipelineFromDecodedImage) {
     const Image image = decode_image_file(kRoot + "/" + c.at("image").get<std::string>());
     Tensor resized;
     const Tensor pixels = preprocess_image(image, image_size, &resized);
-    const test::FixtureTensors fx(kRoot + "/cases/" + name + ".safetensors");
+    const test::FixtureTensors fx(test::data_dir() + "/sam3-tiny-fp32/cases/" + name + ".safetensors");
     ASSERT_EQ(pixels.shape(), (Shape{1, 3, image_size, image_size})) << name;
     ASSERT_EQ(resized.shape(), (Shape{3, image_size, image_size})) << name;
     // The resize matches within ±1 (see the op test); each unit step is 2/255 after normalising.
