@@ -27,6 +27,8 @@ class Sam3ImageModel {
   const Sam3Config& config() const { return model_->config; }
   const LoadedModel& loaded() const { return *model_; }
   Device device() const { return device_; }
+  // The weights every component reads, on device() (f32 there when not the CPU).
+  const WeightStore& weights() const { return device_.is_cpu() ? model_->weights : device_weights_; }
 
   // pixels: f32 [1, 3, S, S] (normalised, S = config().image_size)
   BackboneFeatures encode_image(const Tensor& pixels, TensorDump* dump = nullptr) const;
