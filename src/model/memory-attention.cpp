@@ -25,6 +25,7 @@ MemoryAttention::MemoryAttention(const Sam3Config& c, const WeightStore& w, cons
     layers_.push_back(std::move(layer));
   }
   norm_ = LayerNorm(w, p + "norm.", d, 1e-5f);
+  rope_ = ops::axial_rope_table(static_cast<int>(d), grid_, grid_, kRopeTheta, 1.f).to(w.device());
 }
 
 // ref: sam3/sam/transformer.py RoPEAttention.forward (one head), sam3/sam/rope.py apply_rotary_enc

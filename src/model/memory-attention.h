@@ -44,6 +44,7 @@ class MemoryAttention {
   std::vector<Layer> layers_;
   LayerNorm norm_;
   int grid_ = 0;
+  Tensor rope_;  // [g·g, d/2, 2] axial RoPE table of the query grid, on the weights' device
 };
 
 }  // namespace sam3rt
