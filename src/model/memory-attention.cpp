@@ -54,8 +54,7 @@ Tensor MemoryAttention::forward(const Tensor& src, const Tensor& src_pos, const 
                                 const Tensor& memory_pos, int64_t num_ptr_tokens) const {
   const int64_t B = src.size(0), d = src.size(1), g = src.size(2), HW = g * src.size(3);
   SAM3RT_ASSERT(g == grid_ && src.size(3) == grid_, "memory attention: features must be ", grid_, "x", grid_);
-  const Tensor rope =
-      ops::axial_rope_table(static_cast<int>(d), grid_, grid_, kRopeTheta, 1.f);  // [HW, d/2, 2]
+  const Tensor& rope = rope_;  // [HW, d/2, 2]
   // [B, d, g, g] → [B, HW, d]; X = src + 0.1·pos
   const Tensor tokens = src.reshape({B, d, HW}).transpose(1, 2);
   const Tensor pos = src_pos.reshape({src_pos.size(0), d, HW}).transpose(1, 2);

@@ -73,6 +73,8 @@ VideoSessionRun run_video_session(const std::string& name, Device device) {
   TrackerOptions options;
   options.use_memory_selection = run.manifest.at("use_memory_selection").get<bool>();
   const Sam3Tracker tracker(model->config(), model->weights(), options);
+  EXPECT_EQ(model->weights().device(), device) << "the model's weights are not on the session's device";
+  EXPECT_EQ(tracker.device(), device) << "the tracker's weights are not on the session's device";
   const int S = model->config().image_size;
   auto provider = [&](int f) {
     const Tensor pixels = preprocess_image(decode_image_file(frame_path(f)), S);
