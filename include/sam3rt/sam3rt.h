@@ -293,6 +293,87 @@ SAM3RT_API float sam3rt_click_result_object_score(const sam3rt_click_result* res
 SAM3RT_API size_t sam3rt_click_result_timings(const sam3rt_click_result* result, const sam3rt_timing** timings);
 SAM3RT_API void sam3rt_click_result_free(sam3rt_click_result* result);
 
+/* ---- video tracking: prompts on any frames → objects tracked through the video ------------ */
+/* Needs a model with tracker weights (sam3rt_model_has_tracker). A video is a folder of .jpg/.png
+ * frames (sorted by the integer value of their names, else by name), one image, or a video file
+ * when the build has FFmpeg. Frames are decoded and encoded when tracking reaches them, so memory
+ * does not grow with the video's length. Object ids are the caller's (any int); new objects are
+ * accepted until the first propagate (or after a reset). Coordinates are pixels of the frames.
+ * Example (errors unchecked for brevity):
+ *
+ *   sam3rt_video_session* video = NULL;
+ *   sam3rt_video_params vp = sam3rt_video_default_params();
+ *   sam3rt_video_session_open(model, "frames/", &vp, &video);
+ *   sam3rt_point click = {210, 350, 1};
+ *   sam3rt_video_session_add_points(video, 0, 1, &click, 1);   // object 1 on frame 0
+ *   sam3rt_video_session_propagate(video, SAM3RT_PROPAGATE_FORWARD, -1, -1, on_frame, NULL);
+ *   sam3rt_video_session_close(video);
+ */
+
+typedef struct sam3rt_video_session sam3rt_video_session;
+
+typedef struct sam3rt_video_params {
+  int use_memory_selection; /* 1 (default): memory frames chosen by predicted quality (SAM 3's video
+                               model); 0: the most recent frames (SAM 2) */
+} sam3rt_video_params;
+
+SAM3RT_API sam3rt_video_params sam3rt_video_default_params(void);
+/* Opens the frames (a bad path, an empty folder or a corrupt video fail here) and prepares the
+ * tracker; runs no network yet. */
+SAM3RT_API sam3rt_status sam3rt_video_session_open(sam3rt_model* model, const char* path,
+                                                   const sam3rt_video_params* params,
+                                                   sam3rt_video_session** session);
+SAM3RT_API void sam3rt_video_session_close(sam3rt_video_session* session);
+/* Frame size, number of frames and nominal frame rate (0 when unknown, e.g. a folder). */
+SAM3RT_API sam3rt_status sam3rt_video_session_info(const sam3rt_video_session* session, int* width, int* height,
+                                                   int* frame_count, double* fps);
+
+/* Clicks on object obj_id in frame `frame` (replacing the object's earlier prompt on that frame). */
+SAM3RT_API sam3rt_status sam3rt_video_session_add_points(sam3rt_video_session* session, int frame, int obj_id,
+                                                         const sam3rt_point* points, size_t n_points);
+/* A box x0, y0, x1, y1, optionally refined by clicks (points may be NULL when n_points is 0). */
+SAM3RT_API sam3rt_status sam3rt_video_session_add_box(sam3rt_video_session* session, int frame, int obj_id,
+                                                      const float box[4], const sam3rt_point* points,
+                                                      size_t n_points);
+/* A mask (row-major height × width bytes, non-zero = object) of any size: resized to the frames. */
+SAM3RT_API sam3rt_status sam3rt_video_session_add_mask(sam3rt_video_session* session, int frame, int obj_id,
+                                                       const uint8_t* mask, int width, int height);
+/* An id that was never prompted is SAM3RT_ERR_INVALID_ARGUMENT. */
+SAM3RT_API sam3rt_status sam3rt_video_session_remove_object(sam3rt_video_session* session, int obj_id);
+/* Forgets every object, prompt and tracking result. */
+SAM3RT_API sam3rt_status sam3rt_video_session_reset(sam3rt_video_session* session);
+
+typedef enum sam3rt_propagate_direction {
+  SAM3RT_PROPAGATE_FORWARD = 0,  /* start, start+1, ... */
+  SAM3RT_PROPAGATE_BACKWARD = 1, /* start, start-1, ... */
+  SAM3RT_PROPAGATE_BOTH = 2      /* forward, then start-1, start-2, ...: every frame once */
+} sam3rt_propagate_direction;
+
+typedef struct sam3rt_video_object {
+  int id;
+  float score;          /* σ(object score logit): the object is judged present when > 0.5 */
+  float box_xyxy[4];    /* tight box of the mask, x1/y1 exclusive; zeros when the mask is empty */
+  const char* mask_rle; /* COCO RLE "counts" string (pycocotools), size height × width */
+} sam3rt_video_object;
+
+typedef struct sam3rt_video_frame {
+  int frame; /* index in the video */
+  int width, height;
+  size_t n_objects;
+  const sam3rt_video_object* objects; /* every object, in the order they were first prompted */
+} sam3rt_video_frame;
+
+/* Called once per frame in processing order; `frame` and its strings are valid during the call
+ * only. Return 0 to go on, non-zero to stop the propagation (it then returns SAM3RT_OK). */
+typedef int (*sam3rt_video_frame_callback)(const sam3rt_video_frame* frame, void* user_data);
+
+/* start_frame: -1 = the first prompted frame; max_frames: frames to track after the start frame,
+ * -1 = all. Nothing prompted, or a start outside the video, is SAM3RT_ERR_INVALID_ARGUMENT. */
+SAM3RT_API sam3rt_status sam3rt_video_session_propagate(sam3rt_video_session* session,
+                                                        sam3rt_propagate_direction direction, int start_frame,
+                                                        int max_frames, sam3rt_video_frame_callback callback,
+                                                        void* user_data);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,10 +9,20 @@
 //
 // Threads and lifetime as in sam3rt.h: share a Model freely (it is reference-counted), use one
 // ImageSession per thread. A Result owns copies of its masks and outlives the session.
+//
+// Video tracking (VideoSession): prompts on any frames, then propagate through the video:
+//
+//   sam3rt::VideoSession video(model, "frames/");                 // a folder of frames or a video file
+//   video.add_points(0, /*obj_id=*/1, {{210, 350, 1}});
+//   video.propagate(sam3rt::Direction::kBoth, -1, -1, [](const sam3rt::VideoFrame& f) {
+//     for (const sam3rt::VideoObject& o : f.objects) { o.id; o.score; o.box_xyxy; o.mask_rle; }
+//   });
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -106,6 +116,7 @@ class Model {
   explicit Model(std::shared_ptr<sam3rt_model> h) : handle_(std::move(h)) {}
   std::shared_ptr<sam3rt_model> handle_;
   friend class ImageSession;
+  friend class VideoSession;
 };
 
 struct Box {
@@ -291,6 +302,110 @@ class ImageSession {
 
   std::shared_ptr<sam3rt_model> model_;  // keeps the model alive as long as the session
   std::unique_ptr<sam3rt_session, void (*)(sam3rt_session*)> handle_{nullptr, sam3rt_session_free};
+};
+
+// ---- video tracking (sam3rt_video_session_*) ----------------------------------------------
+
+enum class Direction { kForward, kBackward, kBoth };
+
+struct VideoObject {
+  int id = 0;
+  float score = 0;                  // σ(object score logit); present when > 0.5
+  std::array<float, 4> box_xyxy{};  // tight box of the mask (x1, y1 exclusive); zeros when empty
+  std::string mask_rle;             // COCO RLE counts, size height × width
+};
+
+struct VideoFrame {
+  int frame = 0, width = 0, height = 0;
+  std::vector<VideoObject> objects;  // in the order the objects were first prompted
+};
+
+struct VideoOptions {
+  bool use_memory_selection = true;
+};
+
+class VideoSession {
+ public:
+  VideoSession(const Model& model, const std::string& path, const VideoOptions& options = {})
+      : model_(model.handle_) {
+    sam3rt_video_params p = sam3rt_video_default_params();
+    p.use_memory_selection = options.use_memory_selection ? 1 : 0;
+    sam3rt_video_session* s = nullptr;
+    detail::check(sam3rt_video_session_open(model_.get(), path.c_str(), &p, &s));
+    handle_.reset(s);
+    detail::check(sam3rt_video_session_info(s, &width_, &height_, &frame_count_, &fps_));
+  }
+  int width() const { return width_; }
+  int height() const { return height_; }
+  int frame_count() const { return frame_count_; }
+  double fps() const { return fps_; }  // 0 when unknown (a folder of frames)
+
+  void add_points(int frame, int obj_id, const std::vector<Point>& points) {
+    const std::vector<sam3rt_point> p = raw_points(points);
+    detail::check(sam3rt_video_session_add_points(handle_.get(), frame, obj_id, p.data(), p.size()));
+  }
+  void add_box(int frame, int obj_id, const std::array<float, 4>& box_xyxy,
+               const std::vector<Point>& points = {}) {
+    const std::vector<sam3rt_point> p = raw_points(points);
+    detail::check(
+        sam3rt_video_session_add_box(handle_.get(), frame, obj_id, box_xyxy.data(), p.data(), p.size()));
+  }
+  // mask: row-major height × width, non-zero = object; any size.
+  void add_mask(int frame, int obj_id, const uint8_t* mask, int width, int height) {
+    detail::check(sam3rt_video_session_add_mask(handle_.get(), frame, obj_id, mask, width, height));
+  }
+  void remove_object(int obj_id) { detail::check(sam3rt_video_session_remove_object(handle_.get(), obj_id)); }
+  void reset() { detail::check(sam3rt_video_session_reset(handle_.get())); }
+
+  // start_frame -1: the first prompted frame; max_frames -1: all. on_frame runs once per frame in
+  // processing order; an exception it throws stops the propagation and is rethrown here.
+  void propagate(Direction direction, int start_frame, int max_frames,
+                 const std::function<void(const VideoFrame&)>& on_frame) {
+    struct Call {
+      const std::function<void(const VideoFrame&)>* fn;
+      std::exception_ptr error;
+    } call{&on_frame, nullptr};
+    const auto trampoline = [](const sam3rt_video_frame* raw, void* user) -> int {
+      Call* c = static_cast<Call*>(user);
+      try {
+        VideoFrame f;
+        f.frame = raw->frame;
+        f.width = raw->width;
+        f.height = raw->height;
+        for (size_t i = 0; i < raw->n_objects; ++i) {
+          const sam3rt_video_object& o = raw->objects[i];
+          f.objects.push_back(
+              {o.id, o.score, {o.box_xyxy[0], o.box_xyxy[1], o.box_xyxy[2], o.box_xyxy[3]}, o.mask_rle});
+        }
+        (*c->fn)(f);
+        return 0;
+      } catch (...) {
+        c->error = std::current_exception();  // no exception may cross the C interface
+        return 1;
+      }
+    };
+    const sam3rt_propagate_direction d = direction == Direction::kForward    ? SAM3RT_PROPAGATE_FORWARD
+                                         : direction == Direction::kBackward ? SAM3RT_PROPAGATE_BACKWARD
+                                                                             : SAM3RT_PROPAGATE_BOTH;
+    detail::check(
+        sam3rt_video_session_propagate(handle_.get(), d, start_frame, max_frames, trampoline, &call));
+    if (call.error) std::rethrow_exception(call.error);
+  }
+
+  sam3rt_video_session* get() const { return handle_.get(); }
+
+ private:
+  static std::vector<sam3rt_point> raw_points(const std::vector<Point>& points) {
+    std::vector<sam3rt_point> out;
+    for (const Point& pt : points) out.push_back({pt.x, pt.y, pt.label});
+    return out;
+  }
+
+  std::shared_ptr<sam3rt_model> model_;  // keeps the model alive as long as the session
+  std::unique_ptr<sam3rt_video_session, void (*)(sam3rt_video_session*)> handle_{nullptr,
+                                                                                 sam3rt_video_session_close};
+  int width_ = 0, height_ = 0, frame_count_ = 0;
+  double fps_ = 0;
 };
 
 }  // namespace sam3rt

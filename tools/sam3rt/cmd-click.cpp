@@ -14,6 +14,7 @@
 #include "io/image.h"
 #include "io/png-writer.h"
 #include "io/safetensors.h"
+#include "pipeline/mask-box.h"
 #include "pipeline/overlay.h"
 #include "pipeline/rle.h"
 #include "sam3rt/sam3rt.hpp"
@@ -102,18 +103,6 @@ std::vector<float> read_mask_input(const std::string& spec, int size) {
   return out;
 }
 
-// Tight box of a mask's pixels (edges: x1 = last column + 1), zeros when empty.
-std::array<float, 4> mask_box(const std::vector<uint8_t>& mask, int width, int height) {
-  int x0 = width, y0 = height, x1 = -1, y1 = -1;
-  for (int y = 0; y < height; ++y)
-    for (int x = 0; x < width; ++x)
-      if (mask[static_cast<size_t>(y) * width + x]) {
-        x0 = std::min(x0, x), y0 = std::min(y0, y), x1 = std::max(x1, x), y1 = std::max(y1, y);
-      }
-  if (x1 < 0) return {0, 0, 0, 0};
-  return {static_cast<float>(x0), static_cast<float>(y0), static_cast<float>(x1 + 1), static_cast<float>(y1 + 1)};
-}
-
 // A click as a filled square with a dark rim: green for positive, red for negative, grey otherwise.
 void draw_click(std::vector<uint8_t>& rgb, int width, int height, const Point& p) {
   const std::array<uint8_t, 3> color = p.label == 1 ? std::array<uint8_t, 3>{40, 220, 60}
@@ -184,7 +173,7 @@ int run_click(const ClickOptions& o) {
       candidates.push_back({{"index", k},
                             {"iou", c.iou},
                             {"area", std::count(c.mask.begin(), c.mask.end(), 1)},
-                            {"box_xyxy", mask_box(c.mask, r.width, r.height)},
+                            {"box_xyxy", pipeline::mask_box(c.mask.data(), r.width, r.height)},
                             {"mask", {{"size", {r.height, r.width}}, {"counts", pipeline::rle_to_string(rle.counts)}}}});
     }
     nlohmann::json points = nlohmann::json::array();
@@ -201,7 +190,7 @@ int run_click(const ClickOptions& o) {
         write_mask_png((fs::path(o.out_dir) / (stem + "_c" + std::to_string(k) + ".png")).string(), c.mask, r.width,
                        r.height);
         std::vector<uint8_t> canvas(session.rgb(), session.rgb() + static_cast<size_t>(r.width) * r.height * 3);
-        std::vector<pipeline::OverlayItem> items = {{c.mask.data(), mask_box(c.mask, r.width, r.height), c.iou}};
+        std::vector<pipeline::OverlayItem> items = {{c.mask.data(), pipeline::mask_box(c.mask.data(), r.width, r.height), c.iou}};
         if (prompt.box) items.push_back({nullptr, *prompt.box, c.iou});
         pipeline::draw_overlay(canvas.data(), r.width, r.height, items);
         for (const Point& p : prompt.points) draw_click(canvas, r.width, r.height, p);
