@@ -47,3 +47,17 @@ TEST(Examples, CppProgramSegmentsSeveralPromptsWithOneEncode) {
   EXPECT_NE(out.find("\"dog\":"), std::string::npos) << out;
   EXPECT_NE(out.find("image encoder runs: 1"), std::string::npos) << out;
 }
+
+TEST(Examples, CppProgramTracksThroughTheVideo) {
+  const std::string bin = example("track-cpp");
+  if (!test::file_exists(bin))
+    GTEST_SKIP() << bin << " is not built (configure with SAM3RT_BUILD_EXAMPLES=ON)";
+  const std::string v = test::data_dir() + "/sam3-tiny-video/";
+  std::string out;
+  int rc = test::run_command(bin + " " + v + "model/sam3-tiny-video.pt " + v + "frames 5 66 58 --config " + v +
+                                 "model/sam3-tiny-video.config.json --tokenizer " + tiny() + "model/tiny-bpe.txt.gz",
+                             &out);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_NE(out.find("frame 0: score"), std::string::npos) << out;
+  EXPECT_NE(out.find("tracked 14 of 14 frames"), std::string::npos) << out;
+}
