@@ -325,8 +325,8 @@ SAM3RT_API sam3rt_status sam3rt_video_session_open(sam3rt_model* model, const ch
                                                    sam3rt_video_session** session);
 SAM3RT_API void sam3rt_video_session_close(sam3rt_video_session* session);
 /* Frame size, number of frames and nominal frame rate (0 when unknown, e.g. a folder). */
-SAM3RT_API sam3rt_status sam3rt_video_session_info(const sam3rt_video_session* session, int* width, int* height,
-                                                   int* frame_count, double* fps);
+SAM3RT_API sam3rt_status sam3rt_video_session_info(const sam3rt_video_session* session, int* width,
+                                                   int* height, int* frame_count, double* fps);
 
 /* Clicks on object obj_id in frame `frame` (replacing the object's earlier prompt on that frame). */
 SAM3RT_API sam3rt_status sam3rt_video_session_add_points(sam3rt_video_session* session, int frame, int obj_id,

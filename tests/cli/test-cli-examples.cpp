@@ -54,8 +54,9 @@ TEST(Examples, CppProgramTracksThroughTheVideo) {
     GTEST_SKIP() << bin << " is not built (configure with SAM3RT_BUILD_EXAMPLES=ON)";
   const std::string v = test::data_dir() + "/sam3-tiny-video/";
   std::string out;
-  int rc = test::run_command(bin + " " + v + "model/sam3-tiny-video.pt " + v + "frames 5 66 58 --config " + v +
-                                 "model/sam3-tiny-video.config.json --tokenizer " + tiny() + "model/tiny-bpe.txt.gz",
+  int rc = test::run_command(bin + " " + v + "model/sam3-tiny-video.pt " + v + "frames 5 66 58 --config " +
+                                 v + "model/sam3-tiny-video.config.json --tokenizer " + tiny() +
+                                 "model/tiny-bpe.txt.gz",
                              &out);
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("frame 0: score"), std::string::npos) << out;

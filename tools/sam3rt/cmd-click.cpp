@@ -170,11 +170,12 @@ int run_click(const ClickOptions& o) {
     for (size_t k = 0; k < r.candidates.size(); ++k) {
       const ClickCandidate& c = r.candidates[k];
       const pipeline::Rle rle = pipeline::rle_encode(c.mask.data(), r.height, r.width);
-      candidates.push_back({{"index", k},
-                            {"iou", c.iou},
-                            {"area", std::count(c.mask.begin(), c.mask.end(), 1)},
-                            {"box_xyxy", pipeline::mask_box(c.mask.data(), r.width, r.height)},
-                            {"mask", {{"size", {r.height, r.width}}, {"counts", pipeline::rle_to_string(rle.counts)}}}});
+      candidates.push_back(
+          {{"index", k},
+           {"iou", c.iou},
+           {"area", std::count(c.mask.begin(), c.mask.end(), 1)},
+           {"box_xyxy", pipeline::mask_box(c.mask.data(), r.width, r.height)},
+           {"mask", {{"size", {r.height, r.width}}, {"counts", pipeline::rle_to_string(rle.counts)}}}});
     }
     nlohmann::json points = nlohmann::json::array();
     for (const Point& p : prompt.points) points.push_back({{"xy", {p.x, p.y}}, {"label", p.label}});
@@ -190,7 +191,8 @@ int run_click(const ClickOptions& o) {
         write_mask_png((fs::path(o.out_dir) / (stem + "_c" + std::to_string(k) + ".png")).string(), c.mask, r.width,
                        r.height);
         std::vector<uint8_t> canvas(session.rgb(), session.rgb() + static_cast<size_t>(r.width) * r.height * 3);
-        std::vector<pipeline::OverlayItem> items = {{c.mask.data(), pipeline::mask_box(c.mask.data(), r.width, r.height), c.iou}};
+        std::vector<pipeline::OverlayItem> items = {
+            {c.mask.data(), pipeline::mask_box(c.mask.data(), r.width, r.height), c.iou}};
         if (prompt.box) items.push_back({nullptr, *prompt.box, c.iou});
         pipeline::draw_overlay(canvas.data(), r.width, r.height, items);
         for (const Point& p : prompt.points) draw_click(canvas, r.width, r.height, p);
