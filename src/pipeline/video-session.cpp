@@ -71,6 +71,7 @@ VideoSession::VideoSession(std::shared_ptr<const Sam3ImageModel> model,
   tracker_ = std::make_unique<VideoTracker>(
       *tracker_model_, [this](int f) { return encode(f); }, static_cast<int>(info.frame_count), info.width,
       info.height);
+  tracker_->set_bounded_memory(options.bounded_memory);
 }
 
 VideoSession::~VideoSession() = default;
@@ -130,10 +131,13 @@ void VideoSession::propagate(PropagateDirection direction, std::optional<int> st
   // The forward pass resolves the default start (the first prompted frame): it is the first
   // frame it reports.
   std::optional<int> first;
-  tracker_->propagate(start, max_frames, false, [&](const TrackedFrame& t) {
-    if (!first) first = t.frame;
-    emit(t);
-  });
+  tracker_->propagate(
+      start, max_frames, false,
+      [&](const TrackedFrame& t) {
+        if (!first) first = t.frame;
+        emit(t);
+      },
+      direction == PropagateDirection::kBoth);
   if (direction == PropagateDirection::kForward || !first || *first == 0) return;
   // ref: sam3_video_predictor.py propagate_in_video ("both": forward, then reverse=True from the
   // same start) with sam3_video_inference.py _get_processing_order (reverse: start−1 down to

@@ -40,6 +40,10 @@ struct VideoSessionOptions {
   // ref: build_tracker(apply_temporal_disambiguation=True) in build_sam3_video_model: memory
   // frames are chosen by their predicted quality.
   bool use_memory_selection = true;
+  // Drop, during propagation, the frame outputs no later frame can select (VideoTracker::
+  // set_bounded_memory): memory stays flat however long the video; the propagated masks are the
+  // same. Off = keep every frame's output, as the official predictor does.
+  bool bounded_memory = true;
 };
 
 class VideoSession {

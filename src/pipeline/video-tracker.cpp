@@ -324,7 +324,8 @@ void VideoTracker::preflight() {
 
 // ref: Sam3TrackerPredictor.propagate_in_video (with propagate_preflight)
 void VideoTracker::propagate(std::optional<int> start, std::optional<int> max_frames, bool reverse,
-                             const std::function<void(const TrackedFrame&)>& on_frame) {
+                             const std::function<void(const TrackedFrame&)>& on_frame,
+                             bool then_backward_from_before_start) {
   SAM3RT_CHECK(!objects_.empty(), kInvalidArgument, "nothing to track: add points, a box or a mask first");
   preflight();
   SAM3RT_CHECK(!outputs_.cond.empty(), kInvalidArgument,
@@ -369,6 +370,51 @@ void VideoTracker::propagate(std::optional<int> start, std::optional<int> max_fr
     tf.video_res_masks = video_res(out.pred_masks);
     tf.object_score_logits = out.object_score_logits;
     on_frame(tf);
+    if (bounded_memory_) evict(f, reverse, then_backward_from_before_start && !reverse ? first - 1 : -1);
+  }
+}
+
+bool VideoTracker::is_valid_memory(int frame) const {
+  auto it = outputs_.non_cond.find(frame);
+  return it != outputs_.non_cond.end() && it->second.eff_iou_score &&
+         *it->second.eff_iou_score > model_.options().mf_threshold;
+}
+
+void VideoTracker::evict(int f, bool reverse, int pinned_first) {
+  const Sam3Config& c = model_.config();
+  const int window = std::max(c.num_maskmem, c.max_obj_ptrs) - 1;
+  const int k_valid = std::min(num_frames_, c.max_obj_ptrs) - 1;
+  const bool selection = model_.options().use_memory_selection;
+  // The K nearest frames with a passing memory score behind `from` in a direction (exclusive): what
+  // frame_filter can return from there on (it only ever moves forward with the pass).
+  auto nearest_valid = [&](int from, bool rev) {
+    std::set<int> out;
+    if (!selection) return out;
+    const std::map<int, TrackerFrameOutput>& nc = outputs_.non_cond;
+    if (!rev) {
+      for (auto it = nc.lower_bound(from); it != nc.begin() && static_cast<int>(out.size()) < k_valid;) {
+        --it;
+        if (is_valid_memory(it->first)) out.insert(it->first);
+      }
+    } else {
+      for (auto it = nc.upper_bound(from); it != nc.end() && static_cast<int>(out.size()) < k_valid; ++it)
+        if (is_valid_memory(it->first)) out.insert(it->first);
+    }
+    return out;
+  };
+  const std::set<int> keep_pass = nearest_valid(reverse ? f : f + 1, reverse);
+  const std::set<int> keep_next = pinned_first >= 0 ? nearest_valid(pinned_first, true) : std::set<int>();
+  std::vector<int> drop;
+  for (const auto& [t, out] : outputs_.non_cond) {
+    const int behind = reverse ? t - f : f - t;  // ≥ 0: this pass has passed it
+    if (behind <= window || keep_pass.count(t) || consolidated_non_cond_.count(t)) continue;
+    if (pinned_first >= 0 && t > pinned_first && t - pinned_first <= window) continue;
+    if (keep_next.count(t)) continue;
+    drop.push_back(t);
+  }
+  for (int t : drop) {
+    outputs_.non_cond.erase(t);
+    for (ObjectState& obj : objects_) obj.outputs.non_cond.erase(t);
   }
 }
 

@@ -56,8 +56,24 @@ class VideoTracker {
 
   // ref: propagate_in_video_preflight + propagate_in_video. start: default the first conditioning
   // frame; max_frames: default all. Calls on_frame for each frame in processing order.
+  // then_backward_from_before_start: a backward pass from start − 1 follows (the "both" direction);
+  // with bounded memory, what that pass will read is kept.
   void propagate(std::optional<int> start, std::optional<int> max_frames, bool reverse,
-                 const std::function<void(const TrackedFrame&)>& on_frame);
+                 const std::function<void(const TrackedFrame&)>& on_frame,
+                 bool then_backward_from_before_start = false);
+
+  // Bounded memory. The official predictor keeps every tracked frame's output (memory features,
+  // logits, pointer) for the whole session, so memory grows with the video. With bounded memory on,
+  // a propagation drops, as it goes, the non-conditioning outputs that no later frame of the pass
+  // can select — frames more than W = max(num_maskmem, max_obj_ptrs) − 1 behind it, unless they
+  // are among the K = min(frames, max_obj_ptrs) − 1 nearest frames behind it whose memory score
+  // passes the selection threshold (memory selection only) — and none that the announced next
+  // pass reads. Conditioning (prompted) frames are always kept. The masks of every propagation are
+  // the same as with everything kept (tests/unit/test-video-tracker-memory.cpp); a prompt added
+  // later on a dropped frame sees no earlier output there, as on a frame never tracked.
+  void set_bounded_memory(bool on) { bounded_memory_ = on; }
+  // Frames whose non-conditioning output is held (for tests and memory accounting).
+  size_t stored_non_cond_frames() const { return outputs_.non_cond.size(); }
 
   // ref: remove_object (strict) and clear_all_points_in_video.
   void remove_object(int obj_id);
@@ -90,6 +106,10 @@ class VideoTracker {
   void add_output_per_object(int frame, const TrackerFrameOutput& out, bool cond);
   void clear_non_cond_mem_around_input(int frame);
   void preflight();
+  // Bounded memory: drop what no later frame of this pass (frame f, direction reverse) nor the
+  // pinned backward pass (first frame pinned_first, when >= 0) can read.
+  void evict(int f, bool reverse, int pinned_first);
+  bool is_valid_memory(int frame) const;
   void clear_all_points_in_frame(int frame, int obj_idx);
   void reset_tracking_results();
 
@@ -105,6 +125,7 @@ class VideoTracker {
   std::optional<int> first_ann_frame_;
   int cached_frame_ = -1;
   TrackerImageFeatures cached_features_;
+  bool bounded_memory_ = false;
   TensorDump* dump_ = nullptr;
   std::string dump_prefix_;
   std::map<std::string, int> dump_counts_;

@@ -30,9 +30,7 @@ std::vector<std::string> video_session_names() {
   return names;
 }
 
-namespace {
-
-std::shared_ptr<const Sam3ImageModel> video_model(Device device) {
+std::shared_ptr<const Sam3ImageModel> tiny_video_model(Device device) {
   static std::mutex mutex;
   static std::shared_ptr<const LoadedModel> loaded;
   static std::map<std::string, std::shared_ptr<const Sam3ImageModel>> models;
@@ -49,11 +47,13 @@ std::shared_ptr<const Sam3ImageModel> video_model(Device device) {
   return m;
 }
 
-std::string frame_path(int f) {
+std::string tiny_video_frame_path(int f) {
   char name[32];
   std::snprintf(name, sizeof name, "/frames/%05d.png", f);
   return tiny_video_dir() + name;
 }
+
+namespace {
 
 Tensor positive_u8(const Tensor& logits) {
   const Tensor host = logits.to(Device::cpu()).contiguous();
@@ -69,7 +69,7 @@ VideoSessionRun run_video_session(const std::string& name, Device device) {
   const std::string base = tiny_video_dir() + "/sessions/" + name;
   run.manifest = nlohmann::json::parse(std::ifstream(base + ".json"));
   run.reference = load_safetensors(base + ".safetensors");
-  const auto model = video_model(device);
+  const auto model = tiny_video_model(device);
   TrackerOptions options;
   options.use_memory_selection = run.manifest.at("use_memory_selection").get<bool>();
   const Sam3Tracker tracker(model->config(), model->weights(), options);
@@ -77,7 +77,7 @@ VideoSessionRun run_video_session(const std::string& name, Device device) {
   EXPECT_EQ(tracker.device(), device) << "the tracker's weights are not on the session's device";
   const int S = model->config().image_size;
   auto provider = [&](int f) {
-    const Tensor pixels = preprocess_image(decode_image_file(frame_path(f)), S);
+    const Tensor pixels = preprocess_image(decode_image_file(tiny_video_frame_path(f)), S);
     return tracker.encode_frame(model->encode_image(pixels).trunk);
   };
   const int W = run.manifest["video_size_wh"][0], H = run.manifest["video_size_wh"][1];

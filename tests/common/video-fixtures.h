@@ -11,11 +11,16 @@
 
 #include "core/tensor.h"
 #include "model/features.h"
+#include "model/sam3-image.h"
 
 namespace sam3rt::test {
 
 std::string tiny_video_dir();  // tests/data/sam3-tiny-video
 std::vector<std::string> video_session_names();
+// The tiny video model (model/sam3-tiny-video.pt) on `device`, loaded once per process.
+std::shared_ptr<const Sam3ImageModel> tiny_video_model(Device device);
+// tests/data/sam3-tiny-video/frames/%05d.png
+std::string tiny_video_frame_path(int frame);
 
 struct VideoSessionRun {
   nlohmann::json manifest;                  // sessions/<name>.json
