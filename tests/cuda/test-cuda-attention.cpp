@@ -58,12 +58,13 @@ Tensor check_attention_views(const Tensor& qb, const Tensor& kb, const Tensor& v
 
 TEST(CudaAttention, HeadDimsAndRaggedTiles) {
   SAM3RT_REQUIRE_CUDA();
-  // D on every bucket (16, 32, 64, 128) and off the float4 path (odd, not a multiple of 4);
+  // D on every bucket (16, 32, 64, 128, 256: the tracker's single 256-channel head) and off the float4 path (odd, not a multiple of 4);
   // Lq, Lk not multiples of the 64-row tiles; Dv ≠ D both ways.
   struct Case { int64_t B, H, Lq, Lk, D, Dv; };
   const Case cases[] = {{2, 3, 70, 130, 8, 8},   {2, 3, 70, 130, 16, 24}, {1, 2, 65, 129, 32, 32},
                         {1, 2, 100, 191, 64, 64}, {1, 2, 63, 64, 64, 40},  {1, 1, 90, 77, 128, 128},
-                        {1, 2, 33, 70, 100, 12},  {2, 1, 17, 45, 3, 5},    {1, 2, 20, 30, 12, 96}};
+                        {1, 2, 33, 70, 100, 12},  {2, 1, 17, 45, 3, 5},    {1, 2, 20, 30, 12, 96},
+                        {2, 1, 150, 300, 256, 256}, {1, 1, 70, 65, 200, 256}};
   uint64_t seed = 1000;
   for (const Case& c : cases) {
     const Tensor q = random_tensor({c.B, c.H, c.Lq, c.D}, seed++), k = random_tensor({c.B, c.H, c.Lk, c.D}, seed++);

@@ -10,7 +10,7 @@
 //      over the 8 threads sharing the rows (warp shuffles), the output rescaled, P = exp(logit − m)
 //      written to shared memory;
 //   4. O += P·V: each thread accumulates its 4 rows × P/8 output columns.
-// Head dims are zero-padded to a bucket P ∈ {16, 32, 64, 128} ≥ max(D, Dv): padded q/k columns add
+// Head dims are zero-padded to a bucket P ∈ {16, 32, 64, 128, 256} ≥ max(D, Dv): padded q/k columns add
 // 0 to the dot products, padded v columns are never written out. fp32 throughout with expf (not
 // __expf) so results stay within ~1e-6 of the f64 reference.
 //
@@ -29,7 +29,9 @@ constexpr int kAttnThreads = 128;    // 16 row groups × 8 column groups
 constexpr int kRows = 4;             // query rows per thread
 constexpr int kKeys = 8;             // keys per thread in S (two groups of 4: tx·4 + {0..3} and 32 + tx·4 + {0..3})
 constexpr int kPStride = kBK + 4;    // row stride of the P tile: float4 rows, conflict-free stores
-constexpr int kMaxHeadDim = 128;
+// 256: the tracker's memory attention is one head of d_model = 256 channels. That bucket's tiles
+// take 209 KiB of shared memory (Hopper allows 227 KiB per block; older GPUs refuse it at launch).
+constexpr int kMaxHeadDim = 256;
 
 // Geometry of one [B, H, L, E] operand whose last dimension is contiguous (stride 1).
 struct HeadView {
@@ -347,7 +349,8 @@ Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, con
   if (widest <= 16) launch_attention<16>(args, s);
   else if (widest <= 32) launch_attention<32>(args, s);
   else if (widest <= 64) launch_attention<64>(args, s);
-  else launch_attention<128>(args, s);
+  else if (widest <= 128) launch_attention<128>(args, s);
+  else launch_attention<256>(args, s);
   return y;
 }
 
