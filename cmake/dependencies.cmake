@@ -35,6 +35,28 @@ else()
   set(SAM3RT_BLAS_LIBS ${OPENBLAS_LIBRARY})
 endif()
 
+# FFmpeg for video files (src/io/ffmpeg-*.cpp), optional: AUTO uses it when pkg-config finds all
+# four libraries, ON requires it, OFF builds without it (folders of frames still work; video files
+# and the video writer then say how to get them, src/io/video-without-ffmpeg.cpp). FFmpeg 4.4 or
+# later (avformat_index_get_entries_count); Debian 12 has 5.1. The aarch64 cross build finds no
+# arm64 FFmpeg unless its :arm64 packages are installed, and is then built without it.
+set(SAM3RT_FFMPEG AUTO CACHE STRING "Video files through FFmpeg: AUTO (when found), ON (required) or OFF")
+set_property(CACHE SAM3RT_FFMPEG PROPERTY STRINGS AUTO ON OFF)
+set(SAM3RT_WITH_FFMPEG OFF)
+string(TOUPPER "${SAM3RT_FFMPEG}" _sam3rt_ffmpeg_mode)
+if(_sam3rt_ffmpeg_mode STREQUAL "AUTO" OR SAM3RT_FFMPEG)
+  pkg_check_modules(FFMPEG QUIET IMPORTED_TARGET
+    libavformat>=58.76.100 libavcodec>=58.134.100 libswscale>=5.9.100 libavutil>=56.70.100)
+  if(FFMPEG_FOUND)
+    set(SAM3RT_WITH_FFMPEG ON)
+  elseif(NOT _sam3rt_ffmpeg_mode STREQUAL "AUTO")
+    message(FATAL_ERROR "SAM3RT_FFMPEG=${SAM3RT_FFMPEG}: pkg-config did not find FFmpeg 4.4+ (libavformat, "
+      "libavcodec, libswscale, libavutil); install libavformat-dev libavcodec-dev libswscale-dev libavutil-dev "
+      "(scripts/install-deps.sh), or configure with -DSAM3RT_FFMPEG=OFF")
+  endif()
+endif()
+message(STATUS "sam3rt: video files through FFmpeg: ${SAM3RT_WITH_FFMPEG}")
+
 add_library(sam3rt_deps INTERFACE)
 if(OPENBLAS_INCLUDE_DIR)
   target_include_directories(sam3rt_deps INTERFACE ${OPENBLAS_INCLUDE_DIR})
@@ -42,3 +64,6 @@ endif()
 target_compile_definitions(sam3rt_deps INTERFACE ${SAM3RT_BLAS_DEFINITIONS})
 target_link_libraries(sam3rt_deps INTERFACE ${SAM3RT_BLAS_LIBS} PNG::PNG JPEG::JPEG ZLIB::ZLIB
   nlohmann_json::nlohmann_json ${SAM3RT_ICU_LIBS} Threads::Threads)
+if(SAM3RT_WITH_FFMPEG)
+  target_link_libraries(sam3rt_deps INTERFACE PkgConfig::FFMPEG)
+endif()

@@ -12,11 +12,13 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config ccache
   libopenblas-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev libicu-dev
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
 )
 # The cross build links arm64 libraries from the multiarch tree (/usr/lib/aarch64-linux-gnu);
-# header-only nlohmann-json and CLI11 come from the host packages above. qemu-user-static
-# registers nothing by itself here: ctest runs each binary through qemu-aarch64-static
-# (CMAKE_CROSSCOMPILING_EMULATOR in cmake/toolchains/aarch64-linux-gnu.cmake).
+# header-only nlohmann-json and CLI11 come from the host packages above. FFmpeg (optional) is
+# left out: the arm64 build finds no arm64 FFmpeg and is configured without video files
+# (SAM3RT_FFMPEG=AUTO). qemu-user-static registers nothing by itself here: ctest runs each binary
+# through qemu-aarch64-static (CMAKE_CROSSCOMPILING_EMULATOR in cmake/toolchains/aarch64-linux-gnu.cmake).
 ARM64_PACKAGES=(
   g++-aarch64-linux-gnu qemu-user-static
   libopenblas-dev:arm64 zlib1g-dev:arm64 libpng-dev:arm64 libjpeg62-turbo-dev:arm64
@@ -24,7 +26,7 @@ ARM64_PACKAGES=(
 )
 
 if [[ "$(uname -s)" == "Darwin" ]]; then
-  echo "macOS: brew install cmake ninja ccache pkg-config libpng jpeg-turbo icu4c nlohmann-json cli11 googletest google-benchmark${1:+ llvm}"
+  echo "macOS: brew install cmake ninja ccache pkg-config libpng jpeg-turbo icu4c nlohmann-json cli11 googletest google-benchmark ffmpeg${1:+ llvm}"
   echo "macOS: BLAS comes from Accelerate (part of the OS); see docs/macos.md"
   exit 0
 fi
