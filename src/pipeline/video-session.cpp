@@ -78,8 +78,30 @@ VideoSession::~VideoSession() = default;
 
 // ref: Sam3TrackerPredictor._get_image_feature — decode, preprocess, backbone, tracker neck. Only
 // the tracker caches the most recent frame's features; nothing here keeps frames.
+Tensor VideoSession::load_pixels(int frame) const {
+  return preprocess_image(to_image(frames_->frame(frame)), model_->config().image_size);
+}
+
 TrackerImageFeatures VideoSession::encode(int frame) {
-  const Tensor pixels = preprocess_image(to_image(frames_->frame(frame)), model_->config().image_size);
+  Tensor pixels;
+  if (prefetch_.valid()) {
+    if (prefetch_frame_ == frame) {
+      pixels = prefetch_.get();  // rethrows the decoder's error for this frame
+    } else {
+      try {
+        prefetch_.get();  // a guess that did not come true; its error (if any) is not this frame's
+      } catch (const std::exception&) {
+      }
+    }
+  }
+  if (!pixels.defined()) pixels = load_pixels(frame);
+  // Tracking visits frames one by one: guess the next one from the direction of the last step.
+  const int step = last_frame_ >= 0 && frame < last_frame_ ? -1 : 1, next = frame + step;
+  last_frame_ = frame;
+  if (next >= 0 && next < tracker_->num_frames()) {
+    prefetch_frame_ = next;
+    prefetch_ = std::async(std::launch::async, [this, next] { return load_pixels(next); });
+  }
   ++frames_encoded_;
   return tracker_model_->encode_frame(model_->encode_image(pixels).trunk);
 }

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -89,6 +90,7 @@ class VideoSession {
 
  private:
   TrackerImageFeatures encode(int frame);
+  Tensor load_pixels(int frame) const;  // decode + preprocess → [1, 3, S, S]
 
   std::shared_ptr<const Sam3ImageModel> model_;
   std::unique_ptr<io::FrameSource> frames_;
@@ -96,6 +98,10 @@ class VideoSession {
   std::unique_ptr<VideoTracker> tracker_;
   int frames_encoded_ = 0;
   Context context_;
+  // The next frame in the direction of travel is decoded and preprocessed on another thread
+  // while the model works on this one (declared last: destroyed, i.e. waited for, first).
+  int last_frame_ = -1, prefetch_frame_ = -1;
+  std::future<Tensor> prefetch_;
 };
 
 // One tracked frame (logits at video resolution) as results: score, box, RLE per object.
