@@ -367,11 +367,13 @@ typedef struct sam3rt_video_frame {
  * only. Return 0 to go on, non-zero to stop the propagation (it then returns SAM3RT_OK). */
 typedef int (*sam3rt_video_frame_callback)(const sam3rt_video_frame* frame, void* user_data);
 
-/* start_frame: -1 = the first prompted frame; max_frames: frames to track after the start frame,
- * -1 = all. Nothing prompted, or a start outside the video, is SAM3RT_ERR_INVALID_ARGUMENT. */
-SAM3RT_API sam3rt_status sam3rt_video_session_propagate(sam3rt_video_session* session,
-                                                        sam3rt_propagate_direction direction, int start_frame,
-                                                        int max_frames, sam3rt_video_frame_callback callback,
+/* direction: a sam3rt_propagate_direction (an int, so that any value a caller passes is checked
+ * rather than undefined); start_frame: -1 = the first prompted frame; max_frames: frames to track
+ * after the start frame, -1 = all. An unknown direction, nothing prompted, or a start outside the
+ * video is SAM3RT_ERR_INVALID_ARGUMENT. */
+SAM3RT_API sam3rt_status sam3rt_video_session_propagate(sam3rt_video_session* session, int direction,
+                                                        int start_frame, int max_frames,
+                                                        sam3rt_video_frame_callback callback,
                                                         void* user_data);
 
 #ifdef __cplusplus

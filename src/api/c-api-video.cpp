@@ -109,8 +109,7 @@ sam3rt_status sam3rt_video_session_reset(sam3rt_video_session* session) {
   return api::guarded([&] { checked(session, "sam3rt_video_session_reset")->session->reset(); });
 }
 
-sam3rt_status sam3rt_video_session_propagate(sam3rt_video_session* session,
-                                             sam3rt_propagate_direction direction, int start_frame,
+sam3rt_status sam3rt_video_session_propagate(sam3rt_video_session* session, int direction, int start_frame,
                                              int max_frames, sam3rt_video_frame_callback callback,
                                              void* user_data) {
   return api::guarded([&] {
@@ -118,7 +117,7 @@ sam3rt_status sam3rt_video_session_propagate(sam3rt_video_session* session,
     checked(session, fn);
     SAM3RT_CHECK(direction == SAM3RT_PROPAGATE_FORWARD || direction == SAM3RT_PROPAGATE_BACKWARD ||
                      direction == SAM3RT_PROPAGATE_BOTH,
-                 kInvalidArgument, fn, ": unknown direction ", static_cast<int>(direction),
+                 kInvalidArgument, fn, ": unknown direction ", direction,
                  " (SAM3RT_PROPAGATE_FORWARD, _BACKWARD or _BOTH)");
     SAM3RT_CHECK(start_frame >= -1, kInvalidArgument, fn, ": start_frame ", start_frame,
                  " is negative (-1 = the first prompted frame)");

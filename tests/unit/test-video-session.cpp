@@ -213,9 +213,7 @@ TEST(VideoCApi, ForwardEqualsVideoTracker) {
   EXPECT_EQ(sam3rt_video_session_add_points(video, 14, 1, &click, 1), SAM3RT_ERR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(sam3rt_last_error()).find("frame 14"), std::string::npos) << sam3rt_last_error();
   EXPECT_EQ(sam3rt_video_session_remove_object(video, 9), SAM3RT_ERR_INVALID_ARGUMENT);
-  EXPECT_EQ(
-      sam3rt_video_session_propagate(video, static_cast<sam3rt_propagate_direction>(7), -1, -1, cb, &seen),
-      SAM3RT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(sam3rt_video_session_propagate(video, 7, -1, -1, cb, &seen), SAM3RT_ERR_INVALID_ARGUMENT);
   ASSERT_EQ(sam3rt_video_session_reset(video), SAM3RT_OK);
   EXPECT_EQ(sam3rt_video_session_propagate(video, SAM3RT_PROPAGATE_FORWARD, -1, -1, cb, &seen),
             SAM3RT_ERR_INVALID_ARGUMENT);
