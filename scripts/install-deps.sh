@@ -49,10 +49,14 @@ if ! apt-cache show libjpeg62-turbo-dev >/dev/null 2>&1 && apt-cache show libjpe
   PACKAGES=("${PACKAGES[@]/libjpeg62-turbo-dev/libjpeg-turbo8-dev}")
 fi
 
+# A package installed for several architectures (after `install-deps.sh arm64`) is listed once per
+# architecture: look for the one this entry means (its ":arch" suffix, else native or "all").
+NATIVE_ARCH=$(dpkg --print-architecture)
 missing=()
 for p in "${PACKAGES[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+  if [[ "$p" == *:* ]]; then want="${p##*:}"; else want="$NATIVE_ARCH|all"; fi
+  dpkg-query -W -f='${Architecture} ${Status}\n' "$p" 2>/dev/null |
+    grep -Eq "^($want) install ok installed$" || missing+=("$p")
 done
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0

@@ -25,7 +25,7 @@ SPEC = sd.ModelSpec(str(MODELS["tiny"][0]), config=str(MODELS["tiny"][1]), token
 def client():
     # Worker processes under nannies (restarted when killed), no dashboard (no fixed port).
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.CRITICAL
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.CRITICAL
     ) as cluster, distributed.Client(cluster) as c:
         yield c
 
