@@ -62,6 +62,13 @@ def _model(spec: ModelSpec):
     with _models_lock:
         model = _models.get(spec)
         if model is None:
+            # The engine sizes its CPU pool, and OpenBLAS's thread count with it, when the pool starts
+            # (SAM3RT_NUM_THREADS, else one per core), whatever a model's per-call cap: a worker running
+            # one-thread calls would still run each large matrix product (the released model's) on
+            # every core, and several such workers on one machine would fight over the cores. (The
+            # tiny test model's products are too small for OpenBLAS to thread: no difference there.)
+            if spec.threads > 0:
+                os.environ.setdefault("SAM3RT_NUM_THREADS", str(spec.threads))
             import sam3rt
 
             model = sam3rt.Model(

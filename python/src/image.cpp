@@ -2,6 +2,7 @@
 // text/box prompts (segment) and clicks (click) out, as NumPy arrays.
 #include "io/image.h"
 
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -399,6 +400,29 @@ give each thread its own session to run them in parallel.
            R"doc(Finds every instance of a concept: a noun phrase, exemplar boxes (N, 4) xyxy pixels, or both.
 box_labels: one per box, 1/True = an example of what to find (default), 0/False = of what not to find.
 Keeps instances with score > threshold (in [0, 1]). Returns a SegmentResult.)doc")
+      // Benchmark hook (bench/python-overhead.py): one call of the same work through the C++ API
+      // alone, timed inside C++, so that the binding's overhead can be measured in the same
+      // process, on the same session, interleaved call by call with segment(). Returns (wall
+      // microseconds, microseconds inside the engine's timed stages).
+      .def(
+          "_time_cpp_api",
+          [](PyImageSession& s, const std::string& text, const std::optional<std::string>& image_path) {
+            const Prompt prompt = Prompt::from_text(text);
+            py::gil_scoped_release nogil;
+            std::lock_guard<std::mutex> lock(s.mu);
+            const auto t0 = std::chrono::steady_clock::now();
+            if (image_path) s.session.set_image(*image_path);
+            const Result r = s.session.predict(prompt);
+            const auto t1 = std::chrono::steady_clock::now();
+            if (image_path) s.has_image = true;
+            double stages_ms = 0;
+            for (const Timing& t : r.timings) stages_ms += t.ms;
+            if (image_path)
+              for (const Timing& t : s.session.image_timings()) stages_ms += t.ms;
+            return std::make_pair(std::chrono::duration<double, std::micro>(t1 - t0).count(),
+                                  stages_ms * 1e3);
+          },
+          py::arg("text"), py::arg("image_path") = py::none())
       .def("click", &click, py::arg("points") = py::none(), py::arg("labels") = py::none(),
            py::arg("box") = py::none(), py::arg("mask_input") = py::none(), py::arg("multimask") = true,
            R"doc(Interactive segmentation of one object (SAM's predict_inst).
