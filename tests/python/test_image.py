@@ -97,7 +97,7 @@ PNG = TINY / "images" / "scene_200x150.png"
 
 
 def decoded_pixels():
-    from PIL import Image
+    Image = pytest.importorskip("PIL.Image", reason="Pillow (python3-pil) is not installed")
 
     return np.asarray(Image.open(PNG).convert("RGB"))
 
@@ -145,7 +145,7 @@ def test_grey_array_is_replicated(tiny_model):
 
 
 def test_pil_images(tiny_model, reference):
-    from PIL import Image
+    Image = pytest.importorskip("PIL.Image", reason="Pillow (python3-pil) is not installed")
 
     im = Image.open(PNG)
     assert_same_result(segment(tiny_model, im), reference)
@@ -330,6 +330,35 @@ def test_threads_share_one_session(tiny_model):
 
 
 def test_pil_from_bytes_io(tiny_model, reference):
-    from PIL import Image
+    Image = pytest.importorskip("PIL.Image", reason="Pillow (python3-pil) is not installed")
 
     assert_same_result(segment(tiny_model, Image.open(io.BytesIO(PNG.read_bytes()))), reference)
+
+
+def test_engine_calls_release_the_gil(tiny_model):
+    """With a one-second switch interval a thread holding the GIL keeps it through everything
+    but a release: the main thread advances during another thread's engine calls only if the
+    binding lets go of the GIL around them."""
+    import sys
+    import time
+
+    session = tiny_model.image()
+    progress = []
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1.0)
+    try:
+
+        def work():
+            for _ in range(10):
+                session.set_image(str(PNG))
+                session.segment("red truck")
+
+        t = threading.Thread(target=work)
+        t.start()
+        while t.is_alive():
+            progress.append(time.perf_counter())
+            time.sleep(0.0005)  # lets the worker take the GIL back between its calls
+        t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert len(progress) >= 10, f"the main thread advanced {len(progress)} times during 10 engine calls"

@@ -48,7 +48,7 @@ def test_clicks_and_box_both_directions_equal_the_cli(video_model):
 
 
 def test_masks_and_box_without_memory_selection_equal_the_cli(video_model):
-    from PIL import Image
+    Image = pytest.importorskip("PIL.Image", reason="Pillow (python3-pil) is not installed")
 
     m0, m1 = (VIDEO / "masks" / f"mask_box_no_selection.op{i}.png" for i in range(2))
     cli = track_cli(
