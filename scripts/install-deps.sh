@@ -13,7 +13,10 @@ PACKAGES=(
   libopenblas-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev libicu-dev
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
+  pybind11-dev python3-pybind11 python3-dev python3-numpy python3-pytest python3-distributed python3-pil
 )
+# The last line is the Python module (python/, SAM3RT_PYTHON) and its tests: pybind11 and NumPy for
+# Debian's python3, pytest, Dask's distributed scheduler (sam3rt.dask) and Pillow (PIL images in).
 # The cross build links arm64 libraries from the multiarch tree (/usr/lib/aarch64-linux-gnu);
 # header-only nlohmann-json and CLI11 come from the host packages above. FFmpeg (optional) is
 # left out: the arm64 build finds no arm64 FFmpeg and is configured without video files
@@ -26,7 +29,7 @@ ARM64_PACKAGES=(
 )
 
 if [[ "$(uname -s)" == "Darwin" ]]; then
-  echo "macOS: brew install cmake ninja ccache pkg-config libpng jpeg-turbo icu4c nlohmann-json cli11 googletest google-benchmark ffmpeg${1:+ llvm}"
+  echo "macOS: brew install cmake ninja ccache pkg-config libpng jpeg-turbo icu4c nlohmann-json cli11 googletest google-benchmark ffmpeg pybind11${1:+ llvm}"
   echo "macOS: BLAS comes from Accelerate (part of the OS); see docs/macos.md"
   exit 0
 fi
@@ -46,10 +49,14 @@ if ! apt-cache show libjpeg62-turbo-dev >/dev/null 2>&1 && apt-cache show libjpe
   PACKAGES=("${PACKAGES[@]/libjpeg62-turbo-dev/libjpeg-turbo8-dev}")
 fi
 
+# A package installed for several architectures (after `install-deps.sh arm64`) is listed once per
+# architecture: look for the one this entry means (its ":arch" suffix, else native or "all").
+NATIVE_ARCH=$(dpkg --print-architecture)
 missing=()
 for p in "${PACKAGES[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+  if [[ "$p" == *:* ]]; then want="${p##*:}"; else want="$NATIVE_ARCH|all"; fi
+  dpkg-query -W -f='${Architecture} ${Status}\n' "$p" 2>/dev/null |
+    grep -Eq "^($want) install ok installed$" || missing+=("$p")
 done
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
