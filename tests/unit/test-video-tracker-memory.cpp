@@ -20,14 +20,18 @@ struct Run {
   size_t max_held = 0, held_at_end = 0;
 };
 
-// A 40-frame video made of the fixture's 14 frames played back and forth; two objects, prompts on
-// frames 16 and 25; forward from 16, then backward from 15 (the "both" direction).
+// A 22-frame video made of the fixture's 14 frames played back and forth; two objects, prompts on
+// frames 9 and 14; forward from 9, then backward from 8 (the "both" direction). The tracker keeps
+// at most 6 object pointers here (max_obj_ptrs, not a weight), so that its memory window (W = 6
+// frames) is much shorter than the video and a short video exercises the dropping.
 Run track(bool bounded, bool selection) {
   const auto model = tiny_video_model(Device::cpu());
   TrackerOptions options;
   options.use_memory_selection = selection;
-  const Sam3Tracker tracker(model->config(), model->weights(), options);
-  const int S = model->config().image_size, n = 40;
+  Sam3Config config = model->config();
+  config.max_obj_ptrs = 6;
+  const Sam3Tracker tracker(config, model->weights(), options);
+  const int S = config.image_size, n = 22;
   auto provider = [&](int f) {
     const int period = 2 * 13, k = f % period, src = k <= 13 ? k : period - k;
     const Tensor pixels = preprocess_image(decode_image_file(tiny_video_frame_path(src)), S);
@@ -35,9 +39,9 @@ Run track(bool bounded, bool selection) {
   };
   pipeline::VideoTracker video(tracker, provider, n, 160, 120);
   video.set_bounded_memory(bounded);
-  video.add_points(16, 1, {{60.f, 50.f, 1}});
-  video.add_points(16, 2, {}, std::array<float, 4>{90.f, 60.f, 130.f, 100.f});
-  video.add_points(25, 1, {{70.f, 45.f, 1}, {76.f, 100.f, 0}});
+  video.add_points(9, 1, {{60.f, 50.f, 1}});
+  video.add_points(9, 2, {}, std::array<float, 4>{90.f, 60.f, 130.f, 100.f});
+  video.add_points(14, 1, {{70.f, 45.f, 1}, {76.f, 100.f, 0}});
   Run r;
   auto record = [&](const pipeline::TrackedFrame& t) {
     r.frames.push_back(t.frame);
@@ -46,8 +50,8 @@ Run track(bool bounded, bool selection) {
     r.video.push_back(t.video_res_masks.to_vector());
     r.max_held = std::max(r.max_held, video.stored_non_cond_frames());
   };
-  video.propagate(16, std::nullopt, false, record, true);
-  video.propagate(15, std::nullopt, true, record);
+  video.propagate(9, std::nullopt, false, record, true);
+  video.propagate(8, std::nullopt, true, record);
   r.held_at_end = video.stored_non_cond_frames();
   return r;
 }
@@ -55,7 +59,7 @@ Run track(bool bounded, bool selection) {
 void expect_same_and_bounded(bool selection) {
   const Run all = track(false, selection), bounded = track(true, selection);
   ASSERT_EQ(all.frames, bounded.frames);
-  EXPECT_EQ(all.frames.size(), 40u);
+  EXPECT_EQ(all.frames.size(), 22u);
   for (size_t i = 0; i < all.frames.size(); ++i) {
     SCOPED_TRACE("frame " + std::to_string(all.frames[i]));
     EXPECT_EQ(all.low_res[i], bounded.low_res[i]);
@@ -64,9 +68,8 @@ void expect_same_and_bounded(bool selection) {
   }
   // Everything kept: every tracked non-prompted frame. Bounded: the window behind the pass, the
   // selectable frames and the next pass's window — well under the video's length.
-  EXPECT_EQ(all.held_at_end, 38u);
-  const Sam3Config& c = tiny_video_model(Device::cpu())->config();
-  const size_t window = static_cast<size_t>(std::max(c.num_maskmem, c.max_obj_ptrs) - 1);
+  EXPECT_EQ(all.held_at_end, 20u);
+  const size_t window = 6;  // max(num_maskmem 7, max_obj_ptrs 6) − 1
   EXPECT_LE(bounded.max_held, 3 * window + 3) << "frames held at most";
   EXPECT_LT(bounded.held_at_end, all.held_at_end);
   std::printf("[video-memory] selection %d: frames held at most %zu (everything kept: %zu)\n", selection,
