@@ -13,6 +13,7 @@ PACKAGES=(
   libopenblas-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev libicu-dev
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
+  libcpp-httplib-dev libssl-dev libbrotli-dev
 )
 # The cross build links arm64 libraries from the multiarch tree (/usr/lib/aarch64-linux-gnu);
 # header-only nlohmann-json and CLI11 come from the host packages above. FFmpeg (optional) is
