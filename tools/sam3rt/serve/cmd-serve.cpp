@@ -31,7 +31,7 @@ int run_serve(ServeOptions& o) {
   if (!(o.cache_mb > 0)) throw UsageError("--cache-mb must be > 0");
   if (o.s.queue_capacity < 1) throw UsageError("--queue must be >= 1");
   if (!(o.s.timeout_s > 0)) throw UsageError("--timeout must be > 0 seconds");
-  if (o.s.read_timeout_s < 1) throw UsageError("--read-timeout must be >= 1 second");
+  if (!(o.s.read_timeout_s >= 0.1)) throw UsageError("--read-timeout must be >= 0.1 seconds");
   o.s.max_upload_bytes = static_cast<size_t>(o.max_upload_mb * (1 << 20));
   o.s.cache_bytes = static_cast<size_t>(o.cache_mb * (1 << 20));
   o.s.model_path = o.m.model;
@@ -92,8 +92,9 @@ static CommandRegistrar reg(
           ->capture_default_str();
       cmd.add_option("--timeout", o->s.timeout_s, "Seconds a request may take, waiting included, before 503")
           ->capture_default_str();
-      cmd.add_option("--read-timeout", o->s.read_timeout_s,
-                     "Seconds a silent client is kept before it is dropped")
+      cmd.add_option(
+             "--read-timeout", o->s.read_timeout_s,
+             "Seconds a client may take to send one request (headers and body); slower ones are dropped")
           ->capture_default_str();
       cmd.add_option("--http-threads", o->s.http_threads, "Connections served at once")
           ->capture_default_str();

@@ -20,6 +20,7 @@
 #include "tools/sam3rt/serve/metrics.h"
 #include "tools/sam3rt/serve/process-memory.h"
 #include "tools/sam3rt/serve/prompt-json.h"
+#include "tools/sam3rt/serve/slow-client-guard.h"
 #include "tools/sam3rt/serve/web-assets.h"
 
 namespace sam3rt::serve {
@@ -90,6 +91,7 @@ struct Server::Impl {
   ImageCache cache;
   InferenceQueue queue;
   httplib::Server http;
+  SlowClientGuard guard;
   std::atomic<bool> draining{false};
   size_t feature_bytes = 0;  // estimated backbone features of one cached image
 
@@ -101,7 +103,8 @@ struct Server::Impl {
       : model(std::move(m)),
         options(std::move(o)),
         cache(options.cache_bytes),
-        queue(options.queue_capacity, [this](double wait) { metrics.observe("queue", wait); }) {}
+        queue(options.queue_capacity, [this](double wait) { metrics.observe("queue", wait); }),
+        guard(options.read_timeout_s) {}
 
   // ---- plumbing ---------------------------------------------------------------------------
 
@@ -142,6 +145,7 @@ struct Server::Impl {
                                  std::function<void(const httplib::Request&, httplib::Response&)> fn) {
     return [this, name, needs_key, fn](const httplib::Request& req, httplib::Response& res) {
       const auto t0 = Clock::now();
+      guard.request_started(req.remote_addr, req.remote_port);
       try {
         if (draining) {
           res.set_header("Retry-After", "5");
@@ -167,6 +171,7 @@ struct Server::Impl {
       }
       metrics.count_request(name, res.status);
       metrics.observe("request", seconds_since(t0));
+      guard.request_finished(req.remote_addr, req.remote_port);
     };
   }
 
@@ -493,6 +498,7 @@ struct Server::Impl {
                                        {"queue_length", static_cast<double>(queue.length())},
                                        {"queue_capacity", static_cast<double>(options.queue_capacity)},
                                        {"worker_busy", queue.busy() ? 1.0 : 0.0},
+                                       {"slow_clients_dropped", static_cast<double>(guard.dropped())},
                                        {"resident_bytes", static_cast<double>(resident_bytes())},
                                        {"peak_resident_bytes", static_cast<double>(peak_resident_bytes())}}),
                    "text/plain; version=0.0.4");
@@ -514,6 +520,7 @@ struct Server::Impl {
   // request) get the same JSON body as ours.
   void add_error_handler() {
     http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+      guard.request_finished(req.remote_addr, req.remote_port);
       if (!res.body.empty()) return;
       std::string message = "error";
       if (res.status == 404)
@@ -578,8 +585,9 @@ Server::Server(Model model, ServerOptions options)
   const size_t threads = static_cast<size_t>(std::max(2, s.options.http_threads));
   s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   s.http.set_payload_max_length(s.options.max_upload_bytes);
-  s.http.set_read_timeout(s.options.read_timeout_s, 0);
-  s.http.set_write_timeout(s.options.read_timeout_s, 0);
+  const auto usec = static_cast<int64_t>(s.options.read_timeout_s * 1e6);
+  s.http.set_read_timeout(usec / 1000000, usec % 1000000);
+  s.http.set_write_timeout(usec / 1000000, usec % 1000000);
   s.http.set_keep_alive_timeout(5);
   s.add_routes();
   s.add_error_handler();
