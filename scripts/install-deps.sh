@@ -13,7 +13,7 @@ PACKAGES=(
   libopenblas-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev libicu-dev
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
-  libcpp-httplib-dev libssl-dev libbrotli-dev
+  libcpp-httplib-dev libssl-dev libbrotli-dev chromium
 )
 # The cross build links arm64 libraries from the multiarch tree (/usr/lib/aarch64-linux-gnu);
 # header-only nlohmann-json and CLI11 come from the host packages above. FFmpeg (optional) is
@@ -47,12 +47,30 @@ if ! apt-cache show libjpeg62-turbo-dev >/dev/null 2>&1 && apt-cache show libjpe
   PACKAGES=("${PACKAGES[@]/libjpeg62-turbo-dev/libjpeg-turbo8-dev}")
 fi
 
+# The browser test of `sam3rt serve` runs node; Debian's nodejs and npm unless a node is there
+# already (NodeSource's nodejs carries its own npm and conflicts with Debian's npm package).
+if [[ "$MODE" == "native" ]] && ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
+
+# playwright-core (the version pinned in tests/browser/package-lock.json) drives chromium in the
+# browser test; installed once into tests/browser/node_modules (ignored by git), never at test time.
+install_npm_packages() {
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/browser"
+  if [[ "$MODE" == "native" && ! -f "$dir/node_modules/playwright-core/package.json" ]]; then
+    echo "install-deps: npm ci in tests/browser (playwright-core)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 missing=()
 for p in "${PACKAGES[@]}"; do
-  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+  # One line per installed architecture (a multiarch host may hold amd64 and arm64 copies).
+  dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -qx "install ok installed" || missing+=("$p")
 done
 if [[ ${#missing[@]} -eq 0 ]]; then
+  install_npm_packages
   exit 0
 fi
 echo "install-deps: installing ${missing[*]}"
@@ -65,3 +83,4 @@ if [[ "$MODE" == "arm64" ]] && ! dpkg --print-foreign-architectures | grep -qx a
 fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_npm_packages
