@@ -9,6 +9,7 @@
 
 #include "tools/sam3rt/commands.h"
 #include "tools/sam3rt/model-options.h"
+#include "tools/sam3rt/serve/process-memory.h"
 #include "tools/sam3rt/serve/server.h"
 
 namespace sam3rt::cli {
@@ -52,6 +53,7 @@ int run_serve(ServeOptions& o) {
   sigaction(SIGINT, &sa, nullptr);
   ::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not end the server
 
+  serve::limit_heap_arenas();
   Model model = load_cli_model(o.m);
   serve::Server server(model, o.s);
   const int port = server.bind();

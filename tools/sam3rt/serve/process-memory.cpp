@@ -35,4 +35,10 @@ void release_free_memory() {
 #endif
 }
 
+void limit_heap_arenas() {
+#if defined(__GLIBC__)
+  mallopt(M_ARENA_MAX, 2);
+#endif
+}
+
 }  // namespace sam3rt::serve
