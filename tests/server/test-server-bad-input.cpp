@@ -121,6 +121,15 @@ TEST_F(ServerBadInput, UnknownIdsAndEndpoints) {
   expect_error(client().Post("/v1/images/../../etc/passwd/click", R"({})", "application/json"), 404);
   expect_error(client().Delete("/v1/images/nope"), 404);
   expect_error(client().Get("/v2/everything"), 404, "no such endpoint");
+  // Bytes that are not UTF-8, in the path and in a multipart file name quoted by an error.
+  httplib::Client raw("127.0.0.1", server_->port());
+  raw.set_url_encode(false);
+  expect_error(raw.Post("/v1/images/%FF%FE/segment", R"({"text": "cat"})", "application/json"), 404);
+  const std::string png = image_bytes("scene_96x64.png");
+  expect_error(client().Post("/v1/segment", httplib::MultipartFormDataItems{{"image", png.substr(0, 100),
+                                                                             "\xff\xfe.png", "image/png"},
+                                                                            {"text", "cat", "", ""}}),
+               400);
 }
 
 TEST_F(ServerBadInput, NonFiniteAndAbsurdCoordinates) {

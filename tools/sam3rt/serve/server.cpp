@@ -36,7 +36,15 @@ double seconds_since(Clock::time_point t0) {
 
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  // Invalid UTF-8 from the client (an id in the path, a multipart file name or text) is replaced,
+  // not thrown on: the answer stays a 4xx with a readable body.
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+}
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g s", s);
+  return buf;
 }
 
 void send_error(httplib::Response& res, int status, const std::string& message) {
@@ -80,8 +88,6 @@ bool same_secret(const std::string& a, const std::string& b) {
   return diff == 0 && !b.empty();
 }
 
-json timings_json(const std::map<std::string, double>& ms) { return json(ms); }
-
 }  // namespace
 
 struct Server::Impl {
@@ -115,9 +121,8 @@ struct Server::Impl {
     if (f.wait_until(deadline) != std::future_status::ready) {
       if (cancelled) *cancelled = true;
       metrics.add("timeouts");
-      throw HttpError(503, "the request timed out after " +
-                               std::to_string(static_cast<int>(options.timeout_s)) +
-                               " s waiting for the model; retry later");
+      throw HttpError(503, "the request timed out after " + seconds_text(options.timeout_s) +
+                               " waiting for the model; retry later");
     }
     return f.get();
   }
@@ -190,7 +195,7 @@ struct Server::Impl {
   // Decodes (on this HTTP thread) and encodes (on the worker) unless the same bytes are cached or
   // being encoded. *encoded tells whether this call ran the backbone.
   std::shared_ptr<CachedImage> encode(const std::string& bytes, const std::string& name, Clock::time_point t0,
-                                      std::map<std::string, double>& timings_ms) {
+                                      std::map<std::string, double>& timings_ms, bool* encoded = nullptr) {
     if (bytes.empty()) throw HttpError(400, "the upload is empty: send the image file's bytes as the body");
     const std::string id = content_id(bytes);
     if (std::shared_ptr<CachedImage> hit = cache.get(id)) {
@@ -256,6 +261,7 @@ struct Server::Impl {
         // Never cancelled: other requests may be waiting for this encode.
         pending = queue.submit(std::move(job), nullptr).share();
         inflight[id] = pending;
+        if (encoded) *encoded = true;
       }
     }
     const auto tw = Clock::now();
@@ -263,8 +269,8 @@ struct Server::Impl {
         t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.timeout_s));
     if (pending.wait_until(deadline) != std::future_status::ready) {
       metrics.add("timeouts");
-      throw HttpError(503, "the image is still being encoded after " +
-                               std::to_string(static_cast<int>(options.timeout_s)) + " s; retry later");
+      throw HttpError(
+          503, "the image is still being encoded after " + seconds_text(options.timeout_s) + "; retry later");
     }
     std::shared_ptr<CachedImage> image = pending.get();
     timings_ms["encode"] = seconds_since(tw) * 1e3;  // waiting for the worker included
@@ -327,7 +333,7 @@ struct Server::Impl {
             {"precision", options.precision},
             {"image_id", image->id},
             {"images", json::array({cli::image_json(run)})},
-            {"timings_ms", timings_json(timings_ms)}};
+            {"timings_ms", timings_ms}};
   }
 
   json click(const std::shared_ptr<CachedImage>& image, ClickRequest request, Clock::time_point t0) {
@@ -403,14 +409,14 @@ struct Server::Impl {
                 std::string name;
                 const std::string bytes = upload_bytes(req, &name);
                 std::map<std::string, double> timings_ms;
-                const double encodes = metrics.counter("encodes");
-                auto image = encode(bytes, name, t0, timings_ms);
+                bool encoded = false;
+                auto image = encode(bytes, name, t0, timings_ms, &encoded);
                 timings_ms["total"] = seconds_since(t0) * 1e3;
                 send_json(res, 200,
                           {{"image_id", image->id},
                            {"width", image->width},
                            {"height", image->height},
-                           {"encoded", metrics.counter("encodes") > encodes},
+                           {"encoded", encoded},
                            {"timings_ms", timings_ms}});
               }));
     http.Post(R"(/v1/images/([^/]+)/segment)",
@@ -552,14 +558,29 @@ struct Server::Impl {
 
   // Backbone features dominate a cached image; their size depends on the model only (every image
   // is resized to image_size), so one probe at start-up gives the estimate the cache budgets with.
+  // On the CPU it is measured: the resident memory that one encode (and one click, whose tracker
+  // features are computed on the first click) adds, after a first encode has grown the allocator's
+  // working set. On a GPU the features live in device memory, which the process's RSS does not
+  // show: there the released architecture's count is used, 13,056 floats per cell of the
+  // (image_size / 14)² grid (ViT trunk 1024 + three FPN levels and their position encodings
+  // 2 × 21 × 256 + the tracker's 5 × 256), 270 MB at 1008 px.
   void estimate_feature_bytes() {
     const int s = model.image_size();
+    if (model.device() != "cpu") {
+      const size_t g = static_cast<size_t>(s) / 14;
+      feature_bytes = g * g * 13056 * sizeof(float);
+      return;
+    }
     std::vector<uint8_t> grey(static_cast<size_t>(s) * s * 3, 128);
+    ClickPrompt click;
+    click.points.push_back({s / 2.f, s / 2.f, 1});
     ImageSession warm(model, false);
-    warm.set_image(grey.data(), s, s);  // grows the allocator's working set first
+    warm.set_image(grey.data(), s, s);
+    if (model.has_tracker()) warm.click(click);
     ImageSession probe(model, false);
     const size_t before = resident_bytes();
     probe.set_image(grey.data(), s, s);
+    if (model.has_tracker()) probe.click(click);
     const size_t after = resident_bytes();
     feature_bytes = std::max<size_t>(after > before ? after - before : 0, size_t{1} << 20);
   }
