@@ -158,10 +158,12 @@ function drawMarks(dragBox) {
     ctx.strokeRect(x0, y0, x1 - x0, y1 - y0);
     const text = `${inst.label} ${inst.score.toFixed(2)}`;
     const tw = ctx.measureText(text).width + 6 * scale, th = 16 * scale;
+    // Boxes may reach outside the image (as the model predicts them); their labels stay inside.
+    const lx = Math.max(0, Math.min(x0, state.width - tw)), ly = Math.max(0, y0 - th);
     ctx.fillStyle = `rgb(${inst.color})`;
-    ctx.fillRect(x0, Math.max(0, y0 - th), tw, th);
+    ctx.fillRect(lx, ly, tw, th);
     ctx.fillStyle = '#000';
-    ctx.fillText(text, x0 + 3 * scale, Math.max(0, y0 - th) + 12 * scale);
+    ctx.fillText(text, lx + 3 * scale, ly + 12 * scale);
   }
   const box = dragBox || state.box;
   if (box) {
