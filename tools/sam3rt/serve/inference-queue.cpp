@@ -23,6 +23,11 @@ size_t InferenceQueue::length() const {
   return jobs_.size();
 }
 
+double InferenceQueue::expected_wait_s() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return (static_cast<double>(jobs_.size()) + (busy_ ? 1 : 0)) * mean_job_s_;
+}
+
 void InferenceQueue::stop() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -44,8 +49,12 @@ void InferenceQueue::loop() {
       busy_ = true;
     }
     if (!job.cancelled || !*job.cancelled) {
-      if (on_start_) on_start_(std::chrono::duration<double>(Clock::now() - job.queued).count());
+      const auto t0 = Clock::now();
+      if (on_start_) on_start_(std::chrono::duration<double>(t0 - job.queued).count());
       job.run();  // a packaged_task: exceptions land in the future
+      const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+      std::lock_guard<std::mutex> lock(mutex_);
+      mean_job_s_ = mean_job_s_ == 0 ? s : 0.9 * mean_job_s_ + 0.1 * s;
     }
     busy_ = false;
   }

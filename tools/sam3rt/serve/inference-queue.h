@@ -42,6 +42,9 @@ class InferenceQueue {
   }
 
   size_t length() const;  // jobs waiting, not counting the one running
+  // Seconds until a job queued now would start, from the jobs waiting and a moving average of
+  // recent job times: the Retry-After of a 429.
+  double expected_wait_s() const;
   bool busy() const { return busy_.load(); }
   // Refuses new jobs, runs the ones queued, joins the worker.
   void stop();
@@ -62,6 +65,7 @@ class InferenceQueue {
   std::deque<Job> jobs_;
   bool stopping_ = false;
   std::atomic<bool> busy_{false};
+  double mean_job_s_ = 0;  // exponential moving average (under mutex_)
   std::thread worker_;
 };
 

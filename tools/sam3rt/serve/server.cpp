@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -163,7 +164,7 @@ struct Server::Impl {
         send_error(res, e.status(), e.what());
       } catch (const QueueFull& e) {
         metrics.add("rejected");
-        res.set_header("Retry-After", "1");
+        res.set_header("Retry-After", retry_after());
         send_error(res, draining ? 503 : 429, e.what());
       } catch (const ApiError& e) {
         send_error(res, status_for(e.status()), e.what());
@@ -178,6 +179,11 @@ struct Server::Impl {
       metrics.observe("request", seconds_since(t0));
       guard.request_finished(req.remote_addr, req.remote_port);
     };
+  }
+
+  // Whole seconds (at least 1, at most 60) until the worker would reach a request queued now.
+  std::string retry_after() const {
+    return std::to_string(static_cast<int>(std::clamp(std::ceil(queue.expected_wait_s()), 1.0, 60.0)));
   }
 
   std::shared_ptr<CachedImage> find_image(const std::string& id) {
