@@ -11,8 +11,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -66,12 +66,12 @@ ServerProcess::ServerProcess(const std::vector<std::string>& extra, bool tracker
   const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot start " + args[0]);
-  const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+)/)");
+  const std::string listening = "listening on http://127.0.0.1:";
   for (int i = 0; i < 600 && port_ == 0; ++i) {
-    std::smatch m;
     const std::string text = log();
-    if (std::regex_search(text, m, listening))
-      port_ = std::stoi(m[1]);
+    const size_t at = text.find(listening);
+    if (at != std::string::npos && text.find('/', at + listening.size()) != std::string::npos)
+      port_ = std::atoi(text.c_str() + at + listening.size());
     else if (!alive())
       throw std::runtime_error("sam3rt serve exited at start-up: " + text);
     else

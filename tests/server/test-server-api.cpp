@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <thread>
 
 #include "common/test-util.h"
@@ -21,12 +20,11 @@ namespace {
 std::string image_path(const std::string& name) { return test::data_dir() + "/sam3-tiny/images/" + name; }
 std::string image_bytes(const std::string& name) { return test::read_file(image_path(name)); }
 
-// A metric's value from the Prometheus text (0 when absent).
+// A metric's value from the Prometheus text (0 when absent): the line "NAME VALUE".
 double metric(const std::string& text, const std::string& name) {
-  const std::regex re("(^|\n)" + std::regex_replace(name, std::regex(R"([{}"\\.+])"), R"(\$&)") +
-                      " ([0-9.eE+-]+)");
-  std::smatch m;
-  return std::regex_search(text, m, re) ? std::stod(m[2]) : 0;
+  for (size_t at = text.find(name + " "); at != std::string::npos; at = text.find(name + " ", at + 1))
+    if (at == 0 || text[at - 1] == '\n') return std::stod(text.substr(at + name.size() + 1));
+  return 0;
 }
 
 struct Api {
