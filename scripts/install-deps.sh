@@ -14,9 +14,12 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
   pybind11-dev python3-pybind11 python3-dev python3-numpy python3-pytest python3-distributed python3-pil
+  libcpp-httplib-dev libssl-dev libbrotli-dev chromium
 )
-# The last line is the Python module (python/, SAM3RT_PYTHON) and its tests: pybind11 and NumPy for
-# Debian's python3, pytest, Dask's distributed scheduler (sam3rt.dask) and Pillow (PIL images in).
+# The last two lines: the Python module (python/, SAM3RT_PYTHON) and its tests — pybind11 and NumPy
+# for Debian's python3, pytest, Dask's distributed scheduler (sam3rt.dask), Pillow (PIL images in);
+# then `sam3rt serve` — cpp-httplib (with its TLS and brotli dependencies) and chromium for the
+# browser test of its page.
 # The cross build links arm64 libraries from the multiarch tree (/usr/lib/aarch64-linux-gnu);
 # header-only nlohmann-json and CLI11 come from the host packages above. FFmpeg (optional) is
 # left out: the arm64 build finds no arm64 FFmpeg and is configured without video files
@@ -49,6 +52,23 @@ if ! apt-cache show libjpeg62-turbo-dev >/dev/null 2>&1 && apt-cache show libjpe
   PACKAGES=("${PACKAGES[@]/libjpeg62-turbo-dev/libjpeg-turbo8-dev}")
 fi
 
+# The browser test of `sam3rt serve` runs node; Debian's nodejs and npm unless a node is there
+# already (NodeSource's nodejs carries its own npm and conflicts with Debian's npm package).
+if [[ "$MODE" == "native" ]] && ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
+
+# playwright-core (the version pinned in tests/browser/package-lock.json) drives chromium in the
+# browser test; installed once into tests/browser/node_modules (ignored by git), never at test time.
+install_npm_packages() {
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/browser"
+  if [[ "$MODE" == "native" && ! -f "$dir/node_modules/playwright-core/package.json" ]]; then
+    echo "install-deps: npm ci in tests/browser (playwright-core)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 # A package installed for several architectures (after `install-deps.sh arm64`) is listed once per
 # architecture: look for the one this entry means (its ":arch" suffix, else native or "all").
 NATIVE_ARCH=$(dpkg --print-architecture)
@@ -59,6 +79,7 @@ for p in "${PACKAGES[@]}"; do
     grep -Eq "^($want) install ok installed$" || missing+=("$p")
 done
 if [[ ${#missing[@]} -eq 0 ]]; then
+  install_npm_packages
   exit 0
 fi
 echo "install-deps: installing ${missing[*]}"
@@ -71,3 +92,4 @@ if [[ "$MODE" == "arm64" ]] && ! dpkg --print-foreign-architectures | grep -qx a
 fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_npm_packages
