@@ -166,17 +166,7 @@ int run_click(const ClickOptions& o) {
     for (const Timing& t : r.timings) timings[t.stage] += t.ms;
 
     const std::string stem = fs::path(o.image).stem().string().empty() ? "image" : fs::path(o.image).stem().string();
-    nlohmann::json candidates = nlohmann::json::array();
-    for (size_t k = 0; k < r.candidates.size(); ++k) {
-      const ClickCandidate& c = r.candidates[k];
-      const pipeline::Rle rle = pipeline::rle_encode(c.mask.data(), r.height, r.width);
-      candidates.push_back(
-          {{"index", k},
-           {"iou", c.iou},
-           {"area", std::count(c.mask.begin(), c.mask.end(), 1)},
-           {"box_xyxy", pipeline::mask_box(c.mask.data(), r.width, r.height)},
-           {"mask", {{"size", {r.height, r.width}}, {"counts", pipeline::rle_to_string(rle.counts)}}}});
-    }
+    nlohmann::json candidates = click_candidates_json(r);
     nlohmann::json points = nlohmann::json::array();
     for (const Point& p : prompt.points) points.push_back({{"xy", {p.x, p.y}}, {"label", p.label}});
     if (!o.out_dir.empty()) {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -9,6 +10,7 @@
 
 #include "core/error.h"
 #include "io/png-writer.h"
+#include "pipeline/mask-box.h"
 #include "pipeline/overlay.h"
 #include "pipeline/rle.h"
 
@@ -95,6 +97,21 @@ void ensure_writable_file(const std::string& file, const char* what) {
                parent.string(), "' does not exist");
   SAM3RT_CHECK(::access(parent.c_str(), W_OK) == 0, kIo, "cannot write ", what, " '", file, "': folder '",
                parent.string(), "' is not writable");
+}
+
+nlohmann::json click_candidates_json(const ClickResult& r) {
+  nlohmann::json candidates = nlohmann::json::array();
+  for (size_t k = 0; k < r.candidates.size(); ++k) {
+    const ClickCandidate& c = r.candidates[k];
+    const pipeline::Rle rle = pipeline::rle_encode(c.mask.data(), r.height, r.width);
+    candidates.push_back(
+        {{"index", k},
+         {"iou", c.iou},
+         {"area", std::count(c.mask.begin(), c.mask.end(), 1)},
+         {"box_xyxy", pipeline::mask_box(c.mask.data(), r.width, r.height)},
+         {"mask", {{"size", {r.height, r.width}}, {"counts", pipeline::rle_to_string(rle.counts)}}}});
+  }
+  return candidates;
 }
 
 }  // namespace sam3rt::cli

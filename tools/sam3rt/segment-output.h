@@ -28,6 +28,10 @@ struct ImageRun {
 // "score", "box_xyxy", "mask": {"size": [h, w], "counts": RLE}}]}]}
 nlohmann::json image_json(const ImageRun& run);
 
+// A click's candidates as `sam3rt click --json` and the server write them: [{"index", "iou",
+// "area", "box_xyxy", "mask": {"size": [h, w], "counts": RLE}}].
+nlohmann::json click_candidates_json(const ClickResult& r);
+
 // Writes `content` to path.tmp.<pid>, then renames it over `path`; kIo naming the path on failure
 // (the temporary is removed).
 void write_file_atomic(const std::string& path, const std::string& content);

@@ -374,17 +374,7 @@ struct Server::Impl {
     };
     auto future = queue.submit(std::move(job), cancelled);
     const ClickResult r = wait(future, cancelled, t0);
-    json candidates = json::array();
-    for (size_t k = 0; k < r.candidates.size(); ++k) {
-      const ClickCandidate& c = r.candidates[k];
-      const pipeline::Rle rle = pipeline::rle_encode(c.mask.data(), r.height, r.width);
-      candidates.push_back(
-          {{"index", k},
-           {"iou", c.iou},
-           {"area", std::count(c.mask.begin(), c.mask.end(), 1)},
-           {"box_xyxy", pipeline::mask_box(c.mask.data(), r.width, r.height)},
-           {"mask", {{"size", {r.height, r.width}}, {"counts", pipeline::rle_to_string(rle.counts)}}}});
-    }
+    json candidates = cli::click_candidates_json(r);
     json points = json::array();
     for (const Point& p : request.prompt.points) points.push_back({{"xy", {p.x, p.y}}, {"label", p.label}});
     std::map<std::string, double> timings_ms;
