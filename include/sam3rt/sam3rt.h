@@ -106,7 +106,10 @@ SAM3RT_API void sam3rt_set_log_callback(sam3rt_log_callback callback, void* user
 /* Process-wide arithmetic of the matrix products: "fp32" (default: exact float32 everywhere) or
  * "tf32" (GPU products may use TF32 tensor cores, as the official SAM 3 code does by default:
  * several times faster on NVIDIA Ampere and later, ~1e-3 relative difference on the outputs;
- * no effect on the CPU). The default of every session's calls; set it before running a model. */
+ * no effect on the CPU) or "bf16" (bf16 operands with float32 accumulation, as the official bf16
+ * autocast; only where the device has a bf16 path: loading a model on another device then fails
+ * with SAM3RT_ERR_UNSUPPORTED). The default of every session's calls; set it before loading and
+ * running a model. */
 SAM3RT_API sam3rt_status sam3rt_set_precision(const char* precision);
 
 /* ---- profiling ---------------------------------------------------------------------------- */

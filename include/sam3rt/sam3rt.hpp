@@ -74,7 +74,7 @@ inline std::string choose_device(const std::string& spec) {
   return id;
 }
 
-// "fp32" (default) or "tf32" (sam3rt_set_precision), process-wide.
+// "fp32" (default), "tf32" or "bf16" (sam3rt_set_precision), process-wide.
 inline void set_precision(const std::string& precision) { detail::check(sam3rt_set_precision(precision.c_str())); }
 
 // Per-op wall time, process-wide (sam3rt_set_op_profiling): turn on, run, read the rows.

@@ -222,7 +222,7 @@ A loaded SAM 3 model: immutable weights shared by every session made from it, on
 
 path: the native .sam3rt file, the official sam3.pt, or a Hugging Face folder.
 device: "auto" (CUDA, then Metal, then CPU), "cpu", "cuda", "cuda:N", "metal".
-precision: None (leave the process-wide setting, fp32 by default), "fp32" or "tf32"; process-wide.
+precision: None (leave the process-wide setting, fp32 by default), "fp32", "tf32" or "bf16"; process-wide.
 config, tokenizer: for a bare sam3.pt, its hyperparameters JSON and the CLIP merges file.
 threads: CPU threads per call of this model's sessions; 0 = all cores (or SAM3RT_NUM_THREADS).
 )doc")

@@ -69,6 +69,7 @@ sam3rt_status sam3rt_model_load(const char* path, const sam3rt_model_params* par
     SAM3RT_CHECK(p.n_threads >= 0, kInvalidArgument, "n_threads must be >= 0, got ", p.n_threads);
     // Pick the device first: a missing GPU should not cost a multi-gigabyte load.
     const Device device = select_device(p.device ? p.device : "auto");
+    check_precision_supported(device, matmul_precision());
     SAM3RT_CHECK(path_exists(path), kIo, "model '", path,
                  "' does not exist; pass sam3.pt, a .sam3rt file or a Hugging Face folder");
     // Threads are a per-session setting (Context::n_threads); the shared pool only grows to fit.

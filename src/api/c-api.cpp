@@ -91,9 +91,7 @@ void sam3rt_set_log_callback(sam3rt_log_callback callback, void* user_data) {
 
 sam3rt_status sam3rt_set_precision(const char* precision) {
   return api::guarded([&] {
-    const std::string p = precision ? precision : "";
-    SAM3RT_CHECK(p == "fp32" || p == "tf32", kInvalidArgument, "precision must be fp32 or tf32, got '", p, "'");
-    set_matmul_precision(p == "tf32" ? MatmulPrecision::kTf32 : MatmulPrecision::kF32);
+    set_matmul_precision(parse_matmul_precision(precision ? precision : ""));
   });
 }
 

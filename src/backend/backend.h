@@ -15,6 +15,7 @@
 #include "backend/kernel-table.h"
 #include "core/device-memory.h"
 #include "core/device.h"
+#include "core/numerics.h"
 
 namespace sam3rt {
 
@@ -32,6 +33,9 @@ struct Backend {
   // Whether the kernels cover the whole model: auto selection passes over a backend that cannot
   // run it, and an explicit request is an error that says so.
   bool runs_model = false;
+  // Why `--precision bf16` cannot run on this device ("" when it can: the kernels take bf16
+  // operands with float32 accumulation). nullptr = this backend has no bf16 path.
+  std::string (*bf16_unavailable)(int device_index) = nullptr;
   // --- memory and synchronisation (unused for the CPU, whose memory is the host's) ---------------
   DeviceMemory memory;
   void (*synchronize)(int device_index) = nullptr;  // waits for the work queued on one device
@@ -74,6 +78,9 @@ std::vector<DeviceInfo> list_devices();
 // to get it; an unknown name throws kInvalidArgument.
 Device select_device(const std::string& spec);
 
+// Throws kUnsupported with a one-line reason when `device` cannot run matrix products at
+// `precision` (bf16 on a backend without a bf16 path, or a CPU without bf16 instructions).
+void check_precision_supported(Device device, MatmulPrecision precision);
 // Waits until the work queued on `device` has finished (no-op on the CPU).
 void synchronize(Device device);
 

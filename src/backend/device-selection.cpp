@@ -95,6 +95,15 @@ Device select_device(const std::string& spec) {
   return {type, index};
 }
 
+void check_precision_supported(Device device, MatmulPrecision precision) {
+  if (precision != MatmulPrecision::kBf16) return;
+  const Backend& b = backend(device.type);
+  const std::string why = b.bf16_unavailable ? b.bf16_unavailable(device.index)
+                                             : std::string("the ") + b.name + " backend has no bf16 path yet";
+  SAM3RT_CHECK(why.empty(), kUnsupported, "precision bf16 is not available on ", device.str(), ": ", why,
+               " (use --precision fp32)");
+}
+
 void synchronize(Device device) {
   if (device.is_cpu()) return;
   if (const Backend* b = find_backend(device.type); b && b->synchronize) b->synchronize(device.index);

@@ -8,12 +8,22 @@
 // float32 path (BLAS sgemm, f64 in the reference kernels).
 #pragma once
 
+#include <string>
+
 namespace sam3rt {
 
 enum class MatmulPrecision {
   kF32,   // exact float32 operands (default)
   kTf32,  // GPU products may use TF32 tensor cores; the CPU stays exact
+  // bf16 operands with float32 accumulation in the matrix products (linear, matmul, convolution,
+  // attention), float32 elsewhere, as the official code's bf16 autocast. Only on backends whose
+  // table says they have it (Backend::bf16_unavailable); refused elsewhere.
+  kBf16,
 };
+
+// "fp32" | "tf32" | "bf16" (throws kInvalidArgument on anything else) and back.
+MatmulPrecision parse_matmul_precision(const std::string& name);
+const char* matmul_precision_name(MatmulPrecision p);
 
 // The process default, for calls whose Context leaves the precision unset (thread-safe).
 void set_matmul_precision(MatmulPrecision p);
