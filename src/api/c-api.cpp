@@ -90,9 +90,7 @@ void sam3rt_set_log_callback(sam3rt_log_callback callback, void* user_data) {
 }
 
 sam3rt_status sam3rt_set_precision(const char* precision) {
-  return api::guarded([&] {
-    set_matmul_precision(parse_matmul_precision(precision ? precision : ""));
-  });
+  return api::guarded([&] { set_matmul_precision(parse_matmul_precision(precision ? precision : "")); });
 }
 
 void sam3rt_set_op_profiling(int on) { set_op_profiling(on != 0); }

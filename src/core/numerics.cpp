@@ -22,9 +22,12 @@ MatmulPrecision parse_matmul_precision(const std::string& name) {
 
 const char* matmul_precision_name(MatmulPrecision p) {
   switch (p) {
-    case MatmulPrecision::kF32: return "fp32";
-    case MatmulPrecision::kTf32: return "tf32";
-    case MatmulPrecision::kBf16: return "bf16";
+    case MatmulPrecision::kF32:
+      return "fp32";
+    case MatmulPrecision::kTf32:
+      return "tf32";
+    case MatmulPrecision::kBf16:
+      return "bf16";
   }
   return "fp32";
 }
