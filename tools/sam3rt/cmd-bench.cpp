@@ -168,11 +168,15 @@ int run_bench(const BenchOptions& o) {
     *loaded = load_model(o.model, lo);
   } else {
     loaded->config = o.config.empty() ? Sam3Config::released() : config_from_file(o.config);
-    loaded->weights = random_weights(loaded->config, o.seed);
     loaded->format = "random";
-    if (bf16)
-      for (const std::string& name : bf16_linear_weight_names(loaded->config))
-        if (loaded->weights.has(name)) loaded->weights.set(name, loaded->weights.get(name).to(DType::kBF16));
+    // The image model's tensors only (as a detector-only file: no tracker), each made and, under
+    // bf16, rounded to bf16 at once, so that peak memory is what a file stored that way costs.
+    const std::set<std::string> to_bf16 =
+        bf16 ? bf16_linear_weight_names(loaded->config) : std::set<std::string>();
+    for (const WeightSpec& spec : image_weight_specs(loaded->config)) {
+      Tensor t = random_weight(loaded->config, spec, o.seed);
+      loaded->weights.set(spec.name, to_bf16.count(spec.name) ? t.to(DType::kBF16) : t);
+    }
   }
   const double load_ms = ms_since(t_load);
   const Sam3Config& config = loaded->config;
