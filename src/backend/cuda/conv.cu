@@ -135,8 +135,9 @@ Tensor conv2d(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, int sh
   // y starts as the bias planes; the GEMMs accumulate onto them (beta = 1).
   if (b.defined()) fill_bias(y, b, HWo);
   const float beta = b.defined() ? 1.f : 0.f;
-  // Group g: W_g [Og, K] row-major (rows g·Og… of w).
-  auto weights = [&](int64_t g) { return GemmOperand{wp + g * Og * K, true, K}; };
+  // Group g: W_g [Og, K] row-major (rows g·Og… of w); with bf16 products, of its cached bf16 copy too.
+  const void* const wb = bf16_products() ? bf16_weight(w_in).raw_data() : nullptr;
+  auto weights = [&](int64_t g) { return GemmOperand{wp, true, K, wb}.shifted(g * Og * K); };
 
   if (kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0) {
     // 1×1: Y_g[Og, HW] = W_g[Og, Cg]·X_g[Cg, HW] straight from x, batched over B (W_g shared).
@@ -186,7 +187,7 @@ Tensor conv_transpose2d(const Tensor& x_in, const Tensor& w_in, const Tensor& b_
   }
   const Tensor x = x_in.contiguous(), w = w_in.contiguous();
   // cols[OKK, HW] = wᵀ[OKK, C]·x_n[C, HW]; w is [C, OKK] row-major, so wᵀ is column-major (ld OKK).
-  const GemmOperand wt{w.data<float>(), false, OKK};
+  const GemmOperand wt{w.data<float>(), false, OKK, bf16_products() ? bf16_weight(w_in).raw_data() : nullptr};
   const Tensor cols = Tensor::empty({OKK, HW}, DType::kF32, x.device());
   float* cp = cols.data<float>();
   const float* bp = b.defined() ? b.data<float>() : nullptr;
