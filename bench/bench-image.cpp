@@ -3,7 +3,9 @@
 // for each --precision, medians of --runs runs after one warm-up. Each run is a further image on a
 // warm session (the text features are cached after the first prompt, as in a batch of images).
 //   bench_image --tokenizer bpe_simple_vocab_16e6.txt.gz [--device cuda] [--runs N] [--size S]
-//               [--precisions fp32,tf32,bf16] [--text "a cat"]
+//               [--precisions fp32,tf32,bf16] [--text "a cat"] [--profile 1]
+// --profile 1 adds one run per precision with the op profiler on (core/profiler.h) and prints the
+// ops by wall time; run it under CUDA_LAUNCH_BLOCKING=1 so that an op's time is its kernels'.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -15,6 +17,7 @@
 
 #include "backend/backend.h"
 #include "core/numerics.h"
+#include "core/profiler.h"
 #include "io/random-weights.h"
 #include "model/sam3-image.h"
 #include "pipeline/image-session.h"
@@ -36,6 +39,7 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 int main(int argc, char** argv) {
   std::string device = "cuda", tokenizer_path, precisions = "fp32,tf32,bf16", text = "a cat";
   int runs = 5, size = 1008;
+  bool profile = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--device")
@@ -50,6 +54,8 @@ int main(int argc, char** argv) {
       precisions = argv[i + 1];
     else if (a == "--text")
       text = argv[i + 1];
+    else if (a == "--profile")
+      profile = std::atoi(argv[i + 1]) != 0;
   }
   if (tokenizer_path.empty()) {
     std::fprintf(stderr, "bench_image: pass --tokenizer bpe_simple_vocab_16e6.txt.gz (the CLIP merges)\n");
@@ -107,6 +113,26 @@ int main(int argc, char** argv) {
       for (const std::string& stage : order) std::printf("  %s %.2f", stage.c_str(), median(t[stage]));
       const double total = median(t["total"]);
       std::printf("  | total %.2f ms, %.2f images/s\n", total, 1000.0 / total);
+      if (profile) {
+        reset_op_profile();
+        set_op_profiling(true);
+        const auto t0 = std::chrono::steady_clock::now();
+        session.set_image(image);
+        session.predict(prompt);
+        const double ms = ms_since(t0);
+        set_op_profiling(false);
+        double in_ops = 0;
+        int64_t calls = 0;
+        for (const OpProfileRow& r : op_profile()) {
+          in_ops += r.ms;
+          calls += r.calls;
+        }
+        std::printf("    op profile (%s): %.2f ms in %lld op calls of %.2f ms\n", name.c_str(), in_ops,
+                    static_cast<long long>(calls), ms);
+        for (const OpProfileRow& r : op_profile())
+          if (r.ms >= 0.2)
+            std::printf("      %-28s %6lld calls %8.2f ms\n", r.op, static_cast<long long>(r.calls), r.ms);
+      }
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_image: %s\n", e.what());
