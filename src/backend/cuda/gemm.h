@@ -63,6 +63,13 @@ Bf16Matrices pack_bf16(int device, const float* data, int64_t outer, int64_t inn
 // while w's storage lives: a model's weights are rounded once, not per call.
 Tensor bf16_weight(const Tensor& w);
 
+// y[m, n] (f32, row stride ldc) = A[m, k]·B[k, n] + bias[n] with bf16 A and B (row-major or not,
+// leading dimension lda / ldb, as GemmOperand) in one cuBLASLt call with a bias epilogue
+// (gemm-lt.cpp). False, with nothing queued, when cuBLASLt offers no algorithm for the shape or
+// the bias is not 16-byte aligned: the caller then fills y with the bias and calls gemm().
+bool lt_bf16_bias(int device, int64_t m, int64_t n, int64_t k, const void* a, bool a_row_major, int64_t lda,
+                  const void* b, bool b_row_major, int64_t ldb, const float* bias, float* c, int64_t ldc);
+
 // y (contiguous f32) ← the bias broadcast over the rest: y[i] = b[(i / inner) % b.numel()];
 // zeros when b is undefined. Used to initialise outputs before a GEMM with beta = 1.
 void fill_bias(const Tensor& y, const Tensor& b, int64_t inner);

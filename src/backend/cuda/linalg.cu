@@ -78,8 +78,8 @@ BatchDims collapse_batch(const Tensor& a, const Tensor& b, int nlead) {
 // (rows, cols) is the matrix's logical shape.
 struct Bf16Operand {
   Bf16Matrices packed;
-  const __nv_bfloat16* data;
-  int64_t ld, stride;
+  const __nv_bfloat16* data = nullptr;
+  int64_t ld = 0, stride = 0;
 };
 
 Bf16Operand bf16_operand(int device, const GemmOperand& a, int64_t rows, int64_t cols, int64_t stride,
@@ -216,9 +216,10 @@ Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& b) {
   const int index = device_index(x_in);
   DeviceGuard guard(index);
   const int64_t rows = y.numel() / out;
-  // y starts as the bias rows (GEMM with beta = 1 adds onto them); in == 0 leaves just that.
-  if (b.defined() || in == 0) fill_bias(y, b, 1);
-  if (in == 0) return y;
+  if (in == 0) {  // no products: the bias alone
+    fill_bias(y, b, 1);
+    return y;
+  }
 
   // x as [rows, in]: in place when the leading dims collapse (row slices, transposed 2-D views),
   // else a contiguous copy.
@@ -241,6 +242,18 @@ Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& b) {
     const bool ok = gemm_operand(w.data<float>(), in, out, 1, in, &wt);
     SAM3RT_ASSERT(ok, "linear: contiguous w ", w.str());
   }
+  Bf16Operand xb;  // bf16 products with a bias: x packed once, for cuBLASLt or the plain path
+  if (bf16_products() && b.defined()) {
+    xb = bf16_operand(index, xa, rows, in, 0, 1);
+    const Tensor bc = b.contiguous();
+    // One kernel: the bias added in the GEMM's epilogue.
+    if (lt_bf16_bias(index, rows, out, in, xb.data, xa.row_major, xb.ld, wt.bf16, wt.row_major, wt.ld,
+                     bc.data<float>(), y.data<float>(), out))
+      return y;
+    xa = GemmOperand{nullptr, xa.row_major, xb.ld, xb.data};
+  }
+  // y starts as the bias rows; the GEMM with beta = 1 adds onto them.
+  if (b.defined()) fill_bias(y, b, 1);
   gemm(index, rows, out, in, xa, 0, wt, 0, b.defined() ? 1.f : 0.f, y.data<float>(), out, 0, 1);
   return y;
 }
