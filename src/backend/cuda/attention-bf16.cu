@@ -7,13 +7,14 @@
 //      K [BH][Lk'][P] and V transposed, Vt [BH][P][Lk'] (Lq', Lk' rounded up to the tiles, P the
 //      head-dim bucket 32 or 64; the padding is zero, so padded columns add 0 to the dot products and
 //      padded keys multiply 0);
-//   2. one block of 8 warps owns 128 queries of one (batch, head); each warp keeps its 16 query rows'
-//      Q fragments, scores S (16 × 64 keys), running max / sum and output O (16 × P) in registers.
-//      K and Vt tiles of 64 keys stream through shared memory, double-buffered with cp.async. Per key
-//      tile: S = Q·Kᵀ with mma.sync m16n8k16 (bf16 in, f32 accumulate); logit = S·scale + bias,
-//      masked keys and keys past Lk → −∞; online softmax in f32 (quad shuffles); P = exp(logit − m)
-//      rounded to bf16 is reused from the S registers as the A operand of O += P·V (no shared-memory
-//      round trip).
+//   2. one block owns 128 queries of one (batch, head): 8 warps of one m16 row tile (P = 64) or 4
+//      warps of two (32 query rows, P = 32); a warp keeps its rows' Q fragments, scores S
+//      (rows × 64 keys), running max / sum and output O (rows × P) in registers. K and Vt tiles of 64 keys
+//      stream through shared memory, double-buffered with cp.async. Per key tile: S = Q·Kᵀ with mma.sync
+//      m16n8k16 (bf16 in, f32 accumulate; with two row tiles each K fragment read from shared memory feeds
+//      both); logit = S·scale + bias, masked keys and keys past Lk → −∞; online softmax in f32 (quad
+//      shuffles); P = exp(logit − m) rounded to bf16 is reused from the S registers as the A operand of O +=
+//      P·V (no shared-memory round trip).
 //
 // ref: src/backend/cuda/attention.cu (the fp32 kernel: same contract, same online softmax),
 //      src/backend/cpu/reference/ref-attention.cpp (the oracle)
@@ -28,10 +29,8 @@
 namespace sam3rt::cuda {
 namespace {
 
-constexpr int kWarps = 8;
-constexpr int kBQ = 16 * kWarps;  // queries per block: 16 rows per warp (one m16 tile)
-constexpr int kBK = 64;           // keys per tile
-constexpr int kFlashThreads = 32 * kWarps;
+constexpr int kBQ = 128;  // queries per block (the warps' m16 row tiles)
+constexpr int kBK = 64;   // keys per tile
 constexpr int kSkew = 8;  // bf16 padding per shared-memory row: the fragment loads hit 32 distinct banks
 
 struct FlashArgs {
@@ -139,166 +138,202 @@ struct FlashSmem {
   __nv_bfloat16 v[2][P][kBK + kSkew];  // value tiles transposed, [d][key]
 };
 
-// Queues the copies of key tile `tile` into buffer `buf` (16-byte cp.async chunks).
-template <int P>
+// Queues the copies of key tile `tile` into buffer `buf` (16-byte cp.async chunks) with `threads`
+// threads.
+template <int P, int kThreadsPerBlock>
 __device__ inline void load_kv_tile(FlashSmem<P>& sm, int buf, const __nv_bfloat16* kbase,
                                     const __nv_bfloat16* vtbase, int64_t lk_pad, int64_t j0) {
   constexpr int kChunksK = kBK * P / 8, kChunksV = P * kBK / 8;  // 8 bf16 per chunk
-  for (int c = threadIdx.x; c < kChunksK; c += kFlashThreads) {
+  for (int c = threadIdx.x; c < kChunksK; c += kThreadsPerBlock) {
     const int row = c / (P / 8), col = (c % (P / 8)) * 8;
     cp_async_16(&sm.k[buf][row][col], kbase + (j0 + row) * P + col);
   }
-  for (int c = threadIdx.x; c < kChunksV; c += kFlashThreads) {
+  for (int c = threadIdx.x; c < kChunksV; c += kThreadsPerBlock) {
     const int row = c / (kBK / 8), col = (c % (kBK / 8)) * 8;
     cp_async_16(&sm.v[buf][row][col], vtbase + row * lk_pad + j0 + col);
   }
 }
 
-template <int P>
-__global__ void __launch_bounds__(kFlashThreads) flash_bf16_kernel(FlashArgs a) {
-  constexpr int KS = P / 16;   // k-steps of Q·Kᵀ over the head dim
-  constexpr int NO = P / 8;    // n-tiles of the output
-  constexpr int NS = kBK / 8;  // n-tiles of S (8 keys each)
+// MT m-tiles (16 query rows each) per warp, kBQ / (16·MT) warps per block: with MT = 2 every K and
+// V fragment read from shared memory feeds two mma instead of one.
+template <int P, int MT>
+__global__ void __launch_bounds__(kBQ * 2 / MT, 2) flash_bf16_kernel(FlashArgs a) {  // 2 blocks per SM
+  constexpr int kThreadsPerBlock = kBQ * 2 / MT;  // 32 lanes × kBQ / (16·MT) warps
+  constexpr int KS = P / 16;                      // k-steps of Q·Kᵀ over the head dim
+  constexpr int NO = P / 8;                       // n-tiles of the output
+  constexpr int NS = kBK / 8;                     // n-tiles of S (8 keys each)
   constexpr float kLog2e = 1.4426950408889634f;
   extern __shared__ uint4 smem_raw[];
   FlashSmem<P>& sm = *reinterpret_cast<FlashSmem<P>*>(smem_raw);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane / 4, t = lane % 4;
   const int64_t bh = blockIdx.y, b = bh / a.H, h = bh % a.H;
-  const int64_t q0 = int64_t(blockIdx.x) * kBQ + warp * 16;  // this warp's first query row
+  const int64_t q0 = int64_t(blockIdx.x) * kBQ + warp * 16 * MT;  // this warp's first query row
   const __nv_bfloat16* const kbase = a.k + bh * a.lk_pad * P;
   const __nv_bfloat16* const vtbase = a.vt + bh * P * a.lk_pad;
   const int64_t n_tiles = a.lk_pad / kBK;
 
-  load_kv_tile<P>(sm, 0, kbase, vtbase, a.lk_pad, 0);
+  load_kv_tile<P, kThreadsPerBlock>(sm, 0, kbase, vtbase, a.lk_pad, 0);
   cp_async_commit();
 
-  // Q fragments of rows q0 + g and q0 + g + 8 (the padded scratch has every row).
-  uint32_t qa[KS][4];
-  {
-    const __nv_bfloat16* const q = a.q + (bh * a.lq_pad + q0) * P;
+  // Per m-tile i: Q fragments of rows q0 + 16i + g and + 8 (the padded scratch has every row).
+  uint32_t qa[MT][KS][4];
+#pragma unroll
+  for (int i = 0; i < MT; ++i) {
+    const __nv_bfloat16* const q = a.q + (bh * a.lq_pad + q0 + 16 * i) * P;
 #pragma unroll
     for (int kk = 0; kk < KS; ++kk) {
       const int c = kk * 16 + t * 2;
-      qa[kk][0] = load_u32(q + g * P + c);
-      qa[kk][1] = load_u32(q + (g + 8) * P + c);
-      qa[kk][2] = load_u32(q + g * P + c + 8);
-      qa[kk][3] = load_u32(q + (g + 8) * P + c + 8);
+      qa[i][kk][0] = load_u32(q + g * P + c);
+      qa[i][kk][1] = load_u32(q + (g + 8) * P + c);
+      qa[i][kk][2] = load_u32(q + g * P + c + 8);
+      qa[i][kk][3] = load_u32(q + (g + 8) * P + c + 8);
     }
   }
-  const int64_t row0 = q0 + g, row1 = q0 + g + 8;
-  const uint8_t* const mrow = a.mask ? a.mask + b * a.mb : nullptr;
-  const float* const bias0 = a.bias && row0 < a.Lq ? a.bias + b * a.bb + h * a.bh + row0 * a.bq : nullptr;
-  const float* const bias1 = a.bias && row1 < a.Lq ? a.bias + b * a.bb + h * a.bh + row1 * a.bq : nullptr;
-
-  float o[NO][4];
+  // The bias rows of m-tile i's rows q0 + 16i + g + 8r (r = 0, 1); null without a bias and past Lq.
+  const float* bias_row[MT][2];
 #pragma unroll
-  for (int n = 0; n < NO; ++n) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
-  float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;
+  for (int i = 0; i < MT; ++i)
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      const int64_t q_row = q0 + 16 * i + g + 8 * r;
+      bias_row[i][r] = a.bias && q_row < a.Lq ? a.bias + b * a.bb + h * a.bh + q_row * a.bq : nullptr;
+    }
+  const uint8_t* const mrow = a.mask ? a.mask + b * a.mb : nullptr;
+
+  float o[MT][NO][4];
+  float m[MT][2], l[MT][2];
+#pragma unroll
+  for (int i = 0; i < MT; ++i) {
+#pragma unroll
+    for (int n = 0; n < NO; ++n) o[i][n][0] = o[i][n][1] = o[i][n][2] = o[i][n][3] = 0.f;
+    m[i][0] = m[i][1] = -INFINITY;
+    l[i][0] = l[i][1] = 0.f;
+  }
 
   for (int64_t tile = 0; tile < n_tiles; ++tile) {
     const int buf = int(tile & 1);
     if (tile + 1 < n_tiles) {
-      load_kv_tile<P>(sm, buf ^ 1, kbase, vtbase, a.lk_pad, (tile + 1) * kBK);
+      load_kv_tile<P, kThreadsPerBlock>(sm, buf ^ 1, kbase, vtbase, a.lk_pad, (tile + 1) * kBK);
       cp_async_commit();
       cp_async_wait<1>();
     } else {
       cp_async_wait<0>();
     }
     __syncthreads();
-    const int64_t j0 = tile * kBK;
+    const int j0 = static_cast<int>(tile) * kBK;  // Lk < 2^30 (flash_bf16_supports): int keys
 
-    // S = Q·Kᵀ: s[n] holds keys j0 + n·8 + t·2 + {0, 1} of rows g ({0, 1}) and g + 8 ({2, 3}).
-    float s[NS][4];
+    // S = Q·Kᵀ: s[i][n] holds keys j0 + n·8 + t·2 + {0, 1} of m-tile i's rows g ({0, 1}) and g + 8
+    // ({2, 3}).
+    float s[MT][NS][4];
 #pragma unroll
     for (int n = 0; n < NS; ++n) {
-      s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
+#pragma unroll
+      for (int i = 0; i < MT; ++i) s[i][n][0] = s[i][n][1] = s[i][n][2] = s[i][n][3] = 0.f;
 #pragma unroll
       for (int kk = 0; kk < KS; ++kk) {
         const __nv_bfloat16* const kr = &sm.k[buf][n * 8 + g][kk * 16 + t * 2];
-        mma_bf16(s[n], qa[kk], load_u32(kr), load_u32(kr + 8));
+        const uint32_t b0 = load_u32(kr), b1 = load_u32(kr + 8);
+#pragma unroll
+        for (int i = 0; i < MT; ++i) mma_bf16(s[i][n], qa[i][kk], b0, b1);
       }
     }
 
     // Logits in the log2 domain (exp(x − m) = exp2(x·log2e − m·log2e)), masked keys → −∞, then the
-    // online softmax update of both rows.
-    float tmax0 = -INFINITY, tmax1 = -INFINITY;
+    // online softmax update of every row.
 #pragma unroll
-    for (int n = 0; n < NS; ++n)
+    for (int i = 0; i < MT; ++i) {
+      float tmax[2] = {-INFINITY, -INFINITY};
 #pragma unroll
-      for (int e = 0; e < 2; ++e) {
-        const int64_t key = j0 + n * 8 + t * 2 + e;
-        const bool visible = key < a.Lk && !(mrow && mrow[key * a.ml]);
-        // Same order as the reference: dot·scale, then + bias.
-        s[n][e] =
-            visible ? fmaf(s[n][e], a.scale, bias0 ? __ldg(bias0 + key * a.bk) : 0.f) * kLog2e : -INFINITY;
-        s[n][e + 2] = visible ? fmaf(s[n][e + 2], a.scale, bias1 ? __ldg(bias1 + key * a.bk) : 0.f) * kLog2e
-                              : -INFINITY;
-        tmax0 = fmaxf(tmax0, s[n][e]);
-        tmax1 = fmaxf(tmax1, s[n][e + 2]);
+      for (int n = 0; n < NS; ++n)
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          const int key = j0 + n * 8 + t * 2 + e;
+          const bool visible = key < a.Lk && !(mrow && mrow[key * a.ml]);
+#pragma unroll
+          for (int r = 0; r < 2; ++r) {
+            // Same order as the reference: dot·scale, then + bias.
+            const float* const br = bias_row[i][r];
+            float& x = s[i][n][2 * r + e];
+            x = visible ? fmaf(x, a.scale, br ? __ldg(br + key * a.bk) : 0.f) * kLog2e : -INFINITY;
+            tmax[r] = fmaxf(tmax[r], x);
+          }
+        }
+#pragma unroll
+      for (int r = 0; r < 2; ++r) {
+        const float mn = fmaxf(m[i][r], quad_max(tmax[r]));
+        // While a row has seen no visible key (max −∞) subtract 0: exp2(−∞) = 0, alpha stays finite.
+        const float mu = mn == -INFINITY ? 0.f : mn;
+        const float alpha = exp2f(m[i][r] - mu);
+        m[i][r] = mn;
+        float sum = 0.f;
+#pragma unroll
+        for (int n = 0; n < NS; ++n) {
+          s[i][n][2 * r] = exp2f(s[i][n][2 * r] - mu);
+          s[i][n][2 * r + 1] = exp2f(s[i][n][2 * r + 1] - mu);
+          sum += s[i][n][2 * r] + s[i][n][2 * r + 1];
+        }
+        l[i][r] = l[i][r] * alpha + sum;
+#pragma unroll
+        for (int n = 0; n < NO; ++n) {
+          o[i][n][2 * r] *= alpha;
+          o[i][n][2 * r + 1] *= alpha;
+        }
       }
-    const float mn0 = fmaxf(m0, quad_max(tmax0)), mn1 = fmaxf(m1, quad_max(tmax1));
-    // While a row has seen no visible key (max −∞) subtract 0: exp2(−∞) = 0 and alpha stays finite.
-    const float mu0 = mn0 == -INFINITY ? 0.f : mn0, mu1 = mn1 == -INFINITY ? 0.f : mn1;
-    const float alpha0 = exp2f(m0 - mu0), alpha1 = exp2f(m1 - mu1);
-    m0 = mn0;
-    m1 = mn1;
-    float sum0 = 0.f, sum1 = 0.f;
-#pragma unroll
-    for (int n = 0; n < NS; ++n) {
-      s[n][0] = exp2f(s[n][0] - mu0);
-      s[n][1] = exp2f(s[n][1] - mu0);
-      s[n][2] = exp2f(s[n][2] - mu1);
-      s[n][3] = exp2f(s[n][3] - mu1);
-      sum0 += s[n][0] + s[n][1];
-      sum1 += s[n][2] + s[n][3];
-    }
-    l0 = l0 * alpha0 + sum0;
-    l1 = l1 * alpha1 + sum1;
-#pragma unroll
-    for (int n = 0; n < NO; ++n) {
-      o[n][0] *= alpha0;
-      o[n][1] *= alpha0;
-      o[n][2] *= alpha1;
-      o[n][3] *= alpha1;
     }
 
     // O += P·V: the S accumulators of key groups 2·kk and 2·kk + 1 are the A fragment of k-step kk.
 #pragma unroll
     for (int kk = 0; kk < kBK / 16; ++kk) {
-      const uint32_t pa[4] = {
-          pack_bf16x2(s[2 * kk][0], s[2 * kk][1]), pack_bf16x2(s[2 * kk][2], s[2 * kk][3]),
-          pack_bf16x2(s[2 * kk + 1][0], s[2 * kk + 1][1]), pack_bf16x2(s[2 * kk + 1][2], s[2 * kk + 1][3])};
+      uint32_t pa[MT][4];
+#pragma unroll
+      for (int i = 0; i < MT; ++i) {
+        pa[i][0] = pack_bf16x2(s[i][2 * kk][0], s[i][2 * kk][1]);
+        pa[i][1] = pack_bf16x2(s[i][2 * kk][2], s[i][2 * kk][3]);
+        pa[i][2] = pack_bf16x2(s[i][2 * kk + 1][0], s[i][2 * kk + 1][1]);
+        pa[i][3] = pack_bf16x2(s[i][2 * kk + 1][2], s[i][2 * kk + 1][3]);
+      }
 #pragma unroll
       for (int n = 0; n < NO; ++n) {
         const __nv_bfloat16* const vr = &sm.v[buf][n * 8 + g][kk * 16 + t * 2];
-        mma_bf16(o[n], pa, load_u32(vr), load_u32(vr + 8));
+        const uint32_t b0 = load_u32(vr), b1 = load_u32(vr + 8);
+#pragma unroll
+        for (int i = 0; i < MT; ++i) mma_bf16(o[i][n], pa[i], b0, b1);
       }
     }
     __syncthreads();  // every warp is done with `buf` before the next iteration's copies refill it
   }
 
   // Normalise and store. A row that never saw a visible key has l = 0 → zeros by contract.
-  const float total0 = quad_sum(l0), total1 = quad_sum(l1);
-  const float inv0 = total0 > 0.f ? 1.f / total0 : 0.f, inv1 = total1 > 0.f ? 1.f / total1 : 0.f;
 #pragma unroll
-  for (int n = 0; n < NO; ++n)
+  for (int i = 0; i < MT; ++i)
 #pragma unroll
-    for (int e = 0; e < 2; ++e) {
-      const int col = n * 8 + t * 2 + e;
-      if (col >= a.Dv) continue;
-      if (row0 < a.Lq) a.out[(bh * a.Lq + row0) * a.Dv + col] = o[n][e] * inv0;
-      if (row1 < a.Lq) a.out[(bh * a.Lq + row1) * a.Dv + col] = o[n][e + 2] * inv1;
+    for (int r = 0; r < 2; ++r) {
+      const float total = quad_sum(l[i][r]);
+      const float inv = total > 0.f ? 1.f / total : 0.f;
+      const int64_t q_row = q0 + 16 * i + g + 8 * r;
+      if (q_row >= a.Lq) continue;
+      float* const orow = a.out + (bh * a.Lq + q_row) * a.Dv;
+#pragma unroll
+      for (int n = 0; n < NO; ++n)
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          const int col = n * 8 + t * 2 + e;
+          if (col < a.Dv) orow[col] = o[i][n][2 * r + e] * inv;
+        }
     }
 }
 
+// Row tiles per warp: two for head dims ≤ 32 (255 registers, no spills: 4 warps of 32 rows); one
+// for 64, where two would need more than 255 registers (8 warps of 16 rows, 128 registers).
 template <int P>
 void launch_flash(const FlashArgs& args, int64_t BH, cudaStream_t s) {
+  constexpr int MT = P <= 32 ? 2 : 1;
   constexpr size_t smem = sizeof(FlashSmem<P>);
-  check(cudaFuncSetAttribute(flash_bf16_kernel<P>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+  check(cudaFuncSetAttribute(flash_bf16_kernel<P, MT>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                              static_cast<int>(smem)),
         "cudaFuncSetAttribute(flash_bf16)");
   const dim3 grid(static_cast<unsigned>(args.lq_pad / kBQ), static_cast<unsigned>(BH));
-  flash_bf16_kernel<P><<<grid, kFlashThreads, smem, s>>>(args);
+  flash_bf16_kernel<P, MT><<<grid, kBQ * 2 / MT, smem, s>>>(args);
   check_launch("flash_bf16");
 }
 
@@ -309,7 +344,7 @@ int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 bool flash_bf16_supports(const Tensor& q, const Tensor& k, const Tensor& v) {
   const int64_t widest = std::max(q.size(3), v.size(3));
   const int64_t BH = q.size(0) * q.size(1), tiles = round_up(q.size(2), kBQ) / kBQ;
-  return widest <= 64 && BH <= 65535 && tiles <= 2147483647 && k.size(2) > 0;
+  return widest <= 64 && BH <= 65535 && tiles <= 65535 && k.size(2) > 0 && k.size(2) < (int64_t(1) << 30);
 }
 
 // q: [B, H, Lq, D], k: [B, H, Lk, D], v: [B, H, Lk, Dv] (f32, last dim contiguous), mask u8 [B, Lk],
