@@ -7,9 +7,9 @@
 //      K [BH][Lk'][P] and V transposed, Vt [BH][P][Lk'] (Lq', Lk' rounded up to the tiles, P the
 //      head-dim bucket 32 or 64; the padding is zero, so padded columns add 0 to the dot products and
 //      padded keys multiply 0);
-//   2. one block owns 128 queries of one (batch, head): 8 warps of one m16 row tile (P = 64) or 4
-//      warps of two (32 query rows, P = 32); a warp keeps its rows' Q fragments, scores S
-//      (rows × 64 keys), running max / sum and output O (rows × P) in registers. K and Vt tiles of 64 keys
+//   2. one block owns 128 queries of one (batch, head): warps of MT m16 row tiles (launch_flash
+//      says how many); a warp keeps its rows' Q fragments, scores S (rows × 64 keys), running
+//      max / sum and output O (rows × P) in registers. K and Vt tiles of 64 keys
 //      stream through shared memory, double-buffered with cp.async. Per key tile: S = Q·Kᵀ with mma.sync
 //      m16n8k16 (bf16 in, f32 accumulate; with two row tiles each K fragment read from shared memory feeds
 //      both); logit = S·scale + bias, masked keys and keys past Lk → −∞; online softmax in f32 (quad
@@ -323,11 +323,15 @@ __global__ void __launch_bounds__(kBQ * 2 / MT, 2) flash_bf16_kernel(FlashArgs a
     }
 }
 
-// Row tiles per warp: two for head dims ≤ 32 (255 registers, no spills: 4 warps of 32 rows); one
-// for 64, where two would need more than 255 registers (8 warps of 16 rows, 128 registers).
+// One row tile per warp (8 warps of 16 rows, 128 registers). Two (4 warps of 32 rows) need more
+// than 255 registers at P = 64, and at P = 32 (255 registers, no spills) the H200 measured the
+// grounding stage's attention slower: its decoder cross-attention has only 2 query tiles × 8 heads =
+// 16 blocks, so halving the warps per block doubles each block's serial work (bench/NOTES.md).
+constexpr int kRowTilesPerWarp = 1;
+
 template <int P>
 void launch_flash(const FlashArgs& args, int64_t BH, cudaStream_t s) {
-  constexpr int MT = P <= 32 ? 2 : 1;
+  constexpr int MT = kRowTilesPerWarp;
   constexpr size_t smem = sizeof(FlashSmem<P>);
   check(cudaFuncSetAttribute(flash_bf16_kernel<P, MT>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                              static_cast<int>(smem)),
