@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "core/context.h"
 #include "ops/ops.h"
 
 namespace sam3rt {
@@ -88,7 +89,12 @@ DecoderOutput Decoder::forward(const Tensor& memory, const Tensor& memory_pos, i
     // image cross-attention with the box RPB, then norm1
     x = layer.norm1(ops::add(x, layer.cross_attn.forward(ops::add(x, full_pos), mem_k, memory, Tensor(), bias)));
     // FFN, then norm3 (the reference runs it with autocast off: f32)
-    x = layer.norm3(ops::add(x, layer.ffn(x)));
+    Tensor ffn_out;
+    {
+      const ScopedAutocastOff f32_island;  // ref: sam3/model/decoder.py TransformerDecoderLayer.forward_ffn
+      ffn_out = layer.ffn(x);
+    }
+    x = layer.norm3(ops::add(x, ffn_out));
 
     const Tensor x2 = x.reshape({1 + nq, d});
     presence = x2.narrow(0, 0, 1);
