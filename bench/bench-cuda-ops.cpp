@@ -1,10 +1,12 @@
 // The image model's heaviest ops on a CUDA device, at the released model's shapes: device time per
 // call (each iteration ends with a device synchronisation). Skips every benchmark without a GPU.
-// Counters: FLOP/s from the op's arithmetic.
+// Counters: FLOP/s from the op's arithmetic. The last argument of linear and attention is the
+// precision (0 fp32, 1 tf32, 2 bf16: core/numerics.h).
 #include <cmath>
 
 #include "backend/backend.h"
 #include "bench/bench-util.h"
+#include "core/numerics.h"
 #include "ops/ops.h"
 
 using namespace sam3rt;
@@ -22,6 +24,10 @@ bool have_gpu(benchmark::State& state) {
 
 Tensor on_gpu(const Shape& shape, uint64_t seed) { return random(shape, seed).to(Device::cuda(0)); }
 
+MatmulPrecision precision_arg(int64_t p) {
+  return p == 2 ? MatmulPrecision::kBf16 : p == 1 ? MatmulPrecision::kTf32 : MatmulPrecision::kF32;
+}
+
 template <class Fn>
 void run(benchmark::State& state, Fn&& fn, double flops) {
   fn();  // warm-up: allocations, cuBLAS heuristics
@@ -33,10 +39,11 @@ void run(benchmark::State& state, Fn&& fn, double flops) {
   set_flops(state, flops);
 }
 
-// args: rows, in, out
+// args: rows, in, out, precision
 void BM_CudaLinear(benchmark::State& state) {
   if (!have_gpu(state)) return;
   const int64_t rows = state.range(0), in = state.range(1), out = state.range(2);
+  const ScopedNumerics numerics(precision_arg(state.range(3)));
   const Tensor x = on_gpu({rows, in}, 1), w = on_gpu({out, in}, 2), b = on_gpu({out}, 3);
   run(state, [&] { benchmark::DoNotOptimize(ops::linear(x, w, b)); }, 2.0 * rows * in * out);
 }
@@ -59,16 +66,30 @@ void BM_CudaConvTranspose2d(benchmark::State& state) {
   run(state, [&] { benchmark::DoNotOptimize(ops::conv_transpose2d(x, w, b, 2, 2)); }, 2.0 * ci * co * 4 * s * s);
 }
 
-// args: batch, heads, tokens, head dim — q/k/v head views of [B, L, H, D] as the ViT makes them
+// args: batch, heads, tokens, head dim, precision — q/k/v head views of [B, L, H, D] as the ViT makes them
 void BM_CudaAttention(benchmark::State& state) {
   if (!have_gpu(state)) return;
   const int64_t B = state.range(0), H = state.range(1), L = state.range(2), D = state.range(3);
+  const ScopedNumerics numerics(precision_arg(state.range(4)));
   const Tensor q = on_gpu({B, L, H, D}, 10).permute({0, 2, 1, 3});
   const Tensor k = on_gpu({B, L, H, D}, 11).permute({0, 2, 1, 3});
   const Tensor v = on_gpu({B, L, H, D}, 12).permute({0, 2, 1, 3});
   const float scale = 1.f / std::sqrt(static_cast<float>(D));
   run(state, [&] { benchmark::DoNotOptimize(ops::attention(q, k, v, Tensor(), Tensor(), scale)); },
       4.0 * B * H * L * L * D);
+}
+
+// The decoder's cross-attention to the image: 201 queries, 5184 keys, 8 heads of 32, with the box
+// relative-position bias [1, H, 201, 5184]. args: precision
+void BM_CudaAttentionBias(benchmark::State& state) {
+  if (!have_gpu(state)) return;
+  const ScopedNumerics numerics(precision_arg(state.range(0)));
+  const Tensor q = on_gpu({1, 8, 201, 32}, 14), k = on_gpu({1, 8, 5184, 32}, 15),
+               v = on_gpu({1, 8, 5184, 32}, 16);
+  const Tensor bias = on_gpu({1, 8, 201, 5184}, 17);
+  run(
+      state, [&] { benchmark::DoNotOptimize(ops::attention(q, k, v, Tensor(), bias, 0.17f)); },
+      4.0 * 8 * 201 * 5184 * 32);
 }
 
 // A [L, C] activation → [C, L]-ordered copy (the layout changes between ViT blocks and the neck).
@@ -82,16 +103,37 @@ void BM_CudaTransposeCopy(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_CudaLinear)->Args({5184, 1024, 3072})->Args({5184, 1024, 4736})->Args({5184, 4736, 1024})
-    ->Args({5184, 256, 2048})->ArgNames({"rows", "in", "out"})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_CudaLinear)
+    ->ArgsProduct({{5184}, {1024}, {3072, 4736}, {0, 1, 2}})
+    ->Args({5184, 4736, 1024, 0})
+    ->Args({5184, 4736, 1024, 2})
+    ->Args({5184, 256, 2048, 0})
+    ->Args({5184, 256, 2048, 2})
+    ->ArgNames({"rows", "in", "out", "prec"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_CudaConv2d)
     ->Args({3, 1024, 1008, 14, 14, 0})->Args({256, 256, 288, 3, 1, 1})->Args({256, 256, 72, 3, 1, 1})
     ->Args({512, 256, 144, 1, 1, 0})->ArgNames({"ci", "co", "s", "k", "st", "pad"})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_CudaConvTranspose2d)->Args({1024, 512, 72})->Args({512, 256, 144})->ArgNames({"ci", "co", "s"})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_CudaAttention)->Args({1, 16, 5184, 64})->Args({9, 16, 576, 64})->Args({1, 8, 5184, 32})
-    ->ArgNames({"B", "H", "L", "D"})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_CudaAttention)
+    ->Args({1, 16, 5184, 64, 0})
+    ->Args({9, 16, 576, 64, 0})
+    ->Args({1, 8, 5184, 32, 0})
+    ->Args({1, 16, 5184, 64, 2})
+    ->Args({9, 16, 576, 64, 2})
+    ->Args({1, 8, 5184, 32, 2})
+    ->ArgNames({"B", "H", "L", "D", "prec"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK(BM_CudaAttentionBias)
+    ->Arg(0)
+    ->Arg(2)
+    ->ArgName("prec")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 BENCHMARK(BM_CudaTransposeCopy)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -59,7 +59,8 @@ message(STATUS "sam3rt: video files through FFmpeg: ${SAM3RT_WITH_FFMPEG}")
 
 # oneDNN for `--precision bf16` on the CPU (src/backend/cpu/bf16-gemm.cpp: AMX / AVX-512-BF16
 # matmuls), optional: AUTO uses it when found (Debian's libdnnl-dev, OpenMP runtime), ON requires
-# it, OFF builds without it (bf16 on the CPU is then refused with a message that says so).
+# it, OFF builds without it (bf16 on the CPU is then refused with a message that says so). The
+# sanitizer presets turn it off: oneDNN's JIT kernels and its OpenMP runtime are not instrumented.
 set(SAM3RT_DNNL AUTO CACHE STRING "bf16 on the CPU through oneDNN: AUTO (when found), ON (required) or OFF")
 set_property(CACHE SAM3RT_DNNL PROPERTY STRINGS AUTO ON OFF)
 set(SAM3RT_WITH_DNNL OFF)

@@ -14,4 +14,11 @@ ScopedContext::ScopedContext(const Context& context) : context_(context), previo
 
 ScopedContext::~ScopedContext() { t_current = previous_; }
 
+ScopedAutocastOff::ScopedAutocastOff() {
+  if (matmul_precision() != MatmulPrecision::kBf16) return;
+  Context c = current_context();
+  c.matmul_precision = MatmulPrecision::kTf32;
+  scope_.emplace(c);
+}
+
 }  // namespace sam3rt

@@ -35,4 +35,17 @@ class ScopedContext {
   const Context* previous_;
 };
 
+// The official code's `torch.amp.autocast(enabled=False)` regions: under bf16 products the scope's
+// products take float32 operands again (TF32, as the official code's model builder allows it);
+// under fp32 or tf32 it changes nothing.
+class ScopedAutocastOff {
+ public:
+  ScopedAutocastOff();
+  ScopedAutocastOff(const ScopedAutocastOff&) = delete;
+  ScopedAutocastOff& operator=(const ScopedAutocastOff&) = delete;
+
+ private:
+  std::optional<ScopedContext> scope_;
+};
+
 }  // namespace sam3rt

@@ -88,13 +88,10 @@ DecoderOutput Decoder::forward(const Tensor& memory, const Tensor& memory_pos, i
     x = layer.catext_norm(ops::add(x, layer.ca_text.forward(ops::add(x, full_pos), prompt, prompt, prompt_mask)));
     // image cross-attention with the box RPB, then norm1
     x = layer.norm1(ops::add(x, layer.cross_attn.forward(ops::add(x, full_pos), mem_k, memory, Tensor(), bias)));
-    // FFN, then norm3. ref: TransformerDecoderLayer.forward_ffn runs it with autocast off, so its
-    // products stay f32 under --precision bf16 (its weights too: decoder_ffn_runs_in_f32).
-    Context f32_products = current_context();
-    if (matmul_precision() == MatmulPrecision::kBf16) f32_products.matmul_precision = MatmulPrecision::kF32;
+    // FFN, then norm3 (the reference runs it with autocast off: f32)
     Tensor ffn_out;
     {
-      const ScopedContext autocast_off(f32_products);
+      const ScopedAutocastOff f32_island;  // ref: sam3/model/decoder.py TransformerDecoderLayer.forward_ffn
       ffn_out = layer.ffn(x);
     }
     x = layer.norm3(ops::add(x, ffn_out));

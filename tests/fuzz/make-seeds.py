@@ -254,6 +254,18 @@ def write_text_seeds():
                     "pos.txt": "-5,-5,5,5:positive", "bad.txt": "nan,1,2,3"}.items():
         put("box_arg", name, t)
     put("box_arg", "hostile.bin", b"evil\x1b[31m\xff,1,2,3:\xe2\x80\xae")
+    # The server's /segment and /click bodies (a first "content-type:" line replaces the JSON one).
+    for name, t in {
+        "segment-text": '{"text": "a cat", "threshold": 0.4}',
+        "segment-boxes": '{"text": ["cat", "dog"], "boxes": [[10, 20, 110, 220], '
+                         '{"xyxy": [0, 0, 50, 50], "label": "negative"}]}',
+        "click-points": '{"points": [[100, 120], [300, 200]], "labels": [1, 0], '
+                        '"box": [50, 60, 400, 300], "multimask": false}',
+        "click-previous": '{"points": [[5, 5]], "labels": [1], "mask_input": "previous", '
+                          '"mask_input_candidate": 2}',
+        "wrong-content-type": 'content-type: text/plain\n{"text": "x"}',
+    }.items():
+        put("server_request", name, t)
 
 
 if __name__ == "__main__":

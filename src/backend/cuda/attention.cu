@@ -1,4 +1,6 @@
-// Fused scaled dot-product attention (flash-style, fp32 FMA, no tensor cores) and RoPE.
+// Fused scaled dot-product attention (flash-style, fp32 FMA, no tensor cores) and RoPE. Under
+// `--precision bf16` attention with head dims up to 64 goes to the tensor-core kernel instead
+// (attention-bf16.cu).
 //
 // Attention: one thread block owns a tile of kBQ queries of one (batch, head) and streams over the
 // keys in tiles of kBK, keeping a running row maximum, row sum and un-normalised output in
@@ -17,8 +19,10 @@
 // ref: src/backend/cpu/attention.cpp (same online softmax), src/backend/cpu/reference/ref-attention.cpp
 #include <cmath>
 
+#include "backend/cuda/attention-bf16.h"
 #include "backend/cuda/cuda-common.cuh"
 #include "backend/cuda/cuda-kernels.h"
+#include "backend/cuda/gemm.h"
 
 namespace sam3rt::cuda {
 namespace {
@@ -319,6 +323,11 @@ Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, con
   DeviceGuard guard(index);
   const cudaStream_t s = stream(index);
   const Tensor q = unit_last(q_in), k = unit_last(k_in), v = unit_last(v_in);
+  if (bf16_products() &&
+      flash_bf16_supports(q, k, v)) {  // --precision bf16: tensor cores (attention-bf16.cu)
+    flash_attention_bf16(q, k, v, key_padding_mask, bias, scale, y);
+    return y;
+  }
 
   AttnArgs args{};
   args.q = head_view(q);

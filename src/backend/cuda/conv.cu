@@ -2,8 +2,11 @@
 // convolutions as a direct GEMM, one-input-channel-per-group convolutions such as depthwise 7×7 as
 // a direct kernel), conv_transpose2d as a GEMM followed by a deterministic gather, max_pool2d as a
 // direct kernel.
+#include <cuda_bf16.h>
+
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "backend/cuda/cuda-common.cuh"
 #include "backend/cuda/cuda-kernels.h"
@@ -23,14 +26,21 @@ constexpr int64_t kMaxColumnFloats = int64_t(64) << 20;
 // col[k, p] for k = (c·kh + ky)·kw + kx < Cg·kh·kw and p = (oy − oy0)·Wo + ox < rows·Wo: the
 // input pixel under tap (ky, kx) of output pixel (oy, ox), 0 in the padding. x points at the
 // group's first channel ([Cg, H, W] contiguous). Consecutive threads write consecutive p.
-__global__ void im2col_kernel(const float* x, float* col, int64_t H, int64_t W, int kh, int kw, int sh, int sw,
+// T = __nv_bfloat16 under bf16 products: the GEMM's B operand is written in bf16 directly
+// (rounded to nearest even, as the GEMM's own conversion would), half the bytes and no extra pass.
+template <class T>
+__global__ void im2col_kernel(const float* x, T* col, int64_t H, int64_t W, int kh, int kw, int sh, int sw,
                               int ph, int pw, int64_t Wo, int64_t oy0, int64_t cols, int64_t n) {
   SAM3RT_GRID_STRIDE(i, n) {
     const int64_t k = i / cols, p = i - k * cols;
     const int64_t kx = k % kw, t = k / kw, ky = t % kh, c = t / kh;
     const int64_t oy = oy0 + p / Wo, ox = p % Wo;
     const int64_t iy = oy * sh - ph + ky, ix = ox * sw - pw + kx;
-    col[i] = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? x[(c * H + iy) * W + ix] : 0.f;
+    const float v = (iy >= 0 && iy < H && ix >= 0 && ix < W) ? x[(c * H + iy) * W + ix] : 0.f;
+    if constexpr (std::is_same_v<T, float>)
+      col[i] = v;
+    else
+      col[i] = __float2bfloat16_rn(v);
   }
 }
 
@@ -135,8 +145,9 @@ Tensor conv2d(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, int sh
   // y starts as the bias planes; the GEMMs accumulate onto them (beta = 1).
   if (b.defined()) fill_bias(y, b, HWo);
   const float beta = b.defined() ? 1.f : 0.f;
-  // Group g: W_g [Og, K] row-major (rows g·Og… of w).
-  auto weights = [&](int64_t g) { return GemmOperand{wp + g * Og * K, true, K}; };
+  // Group g: W_g [Og, K] row-major (rows g·Og… of w); with bf16 products, of its cached bf16 copy too.
+  const void* const wb = bf16_products() ? bf16_weight(w_in).raw_data() : nullptr;
+  auto weights = [&](int64_t g) { return GemmOperand{wp, true, K, wb}.shifted(g * Og * K); };
 
   if (kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0) {
     // 1×1: Y_g[Og, HW] = W_g[Og, Cg]·X_g[Cg, HW] straight from x, batched over B (W_g shared).
@@ -149,8 +160,10 @@ Tensor conv2d(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, int sh
 
   // im2col over chunks of output rows: col [K, rows·Wo] → Y_g[:, chunk] = W_g·col (row stride Ho·Wo).
   const int64_t chunk_rows = std::clamp<int64_t>(kMaxColumnFloats / (K * Wo), 1, Ho);
-  const Tensor col = Tensor::empty({K * chunk_rows * Wo}, DType::kF32, x.device());
-  float* cp = col.data<float>();
+  const bool bf16 = wb != nullptr;
+  const Tensor col = Tensor::empty({K * chunk_rows * Wo}, bf16 ? DType::kBF16 : DType::kF32, x.device());
+  float* const cp = bf16 ? nullptr : col.data<float>();
+  __nv_bfloat16* const cpb = bf16 ? static_cast<__nv_bfloat16*>(col.raw_data()) : nullptr;
   for (int64_t nb = 0; nb < B; ++nb)
     for (int64_t g = 0; g < groups; ++g) {
       const float* xg = xp + (nb * C + g * Cg) * H * W;
@@ -158,10 +171,15 @@ Tensor conv2d(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, int sh
       for (int64_t oy0 = 0; oy0 < Ho; oy0 += chunk_rows) {
         const int64_t rows = std::min(chunk_rows, Ho - oy0), cols = rows * Wo, n = K * cols;
         // Same stream: this overwrite of col waits for the previous chunk's GEMM.
-        im2col_kernel<<<blocks_for(n), kThreads, 0, s>>>(xg, cp, H, W, int(kh), int(kw), sh, sw, ph, pw, Wo, oy0, cols,
-                                                          n);
+        if (bf16)
+          im2col_kernel<<<blocks_for(n), kThreads, 0, s>>>(xg, cpb, H, W, int(kh), int(kw), sh, sw, ph, pw,
+                                                           Wo, oy0, cols, n);
+        else
+          im2col_kernel<<<blocks_for(n), kThreads, 0, s>>>(xg, cp, H, W, int(kh), int(kw), sh, sw, ph, pw, Wo,
+                                                           oy0, cols, n);
         check_launch("im2col");
-        gemm(index, Og, cols, K, weights(g), 0, GemmOperand{cp, true, cols}, 0, beta, yg + oy0 * Wo, HWo, 0, 1);
+        gemm(index, Og, cols, K, weights(g), 0, GemmOperand{cp, true, cols, cpb}, 0, beta, yg + oy0 * Wo, HWo,
+             0, 1);
       }
     }
   return y;
@@ -186,7 +204,7 @@ Tensor conv_transpose2d(const Tensor& x_in, const Tensor& w_in, const Tensor& b_
   }
   const Tensor x = x_in.contiguous(), w = w_in.contiguous();
   // cols[OKK, HW] = wᵀ[OKK, C]·x_n[C, HW]; w is [C, OKK] row-major, so wᵀ is column-major (ld OKK).
-  const GemmOperand wt{w.data<float>(), false, OKK};
+  const GemmOperand wt{w.data<float>(), false, OKK, bf16_products() ? bf16_weight(w_in).raw_data() : nullptr};
   const Tensor cols = Tensor::empty({OKK, HW}, DType::kF32, x.device());
   float* cp = cols.data<float>();
   const float* bp = b.defined() ? b.data<float>() : nullptr;

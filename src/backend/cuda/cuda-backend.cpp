@@ -4,6 +4,8 @@
 // registers it.
 #include <cuda_runtime_api.h>
 
+#include <string>
+
 #include "backend/backend.h"
 #include "backend/cuda/cuda-kernels.h"
 #include "backend/cuda/cuda-runtime.h"
@@ -36,6 +38,17 @@ std::string unavailable_reason() {
   cudaError_t err = count_devices(&n);
   if (err != cudaSuccess) return std::string("CUDA runtime error: ") + cudaGetErrorString(err);
   if (n == 0) return "no CUDA device found";
+  return "";
+}
+
+// bf16 tensor-core products (cuBLAS bf16 GEMMs, the mma.sync bf16 attention) need sm_80 or newer.
+std::string bf16_unavailable(int index) {
+  cudaDeviceProp prop{};
+  if (cudaGetDeviceProperties(&prop, index) != cudaSuccess)
+    return "cannot query CUDA device " + std::to_string(index);
+  if (prop.major < 8)
+    return std::string(prop.name) + " is compute capability " + std::to_string(prop.major) + "." +
+           std::to_string(prop.minor) + "; bf16 tensor cores need 8.0 or newer";
   return "";
 }
 
@@ -74,6 +87,7 @@ const Backend& cuda_backend() {
     t.devices = devices;
     t.unavailable_reason = unavailable_reason;
     t.runs_model = true;
+    t.bf16_unavailable = bf16_unavailable;
     t.memory = cuda::memory();
     t.synchronize = cuda::synchronize;
     t.kernels = cuda_kernels();

@@ -1,6 +1,10 @@
 // Linear algebra on cuBLAS: linear and matmul, plus the row-major GEMM wrapper (gemm.h) that the
 // convolutions share. fp32 math by default (CUBLAS_PEDANTIC_MATH: results comparable with the CPU
-// kernels); TF32 tensor cores when matmul_precision() asks for them (core/numerics.h).
+// kernels); TF32 tensor cores when matmul_precision() asks for them (core/numerics.h); bf16
+// operands with f32 accumulation under `--precision bf16` (weights converted once and cached,
+// bf16-operands.cu).
+#include <cuda_bf16.h>
+
 #include <algorithm>
 #include <limits>
 #include <vector>
@@ -70,6 +74,62 @@ BatchDims collapse_batch(const Tensor& a, const Tensor& b, int nlead) {
   return d;
 }
 
+// The bf16 operand of a GEMM: the cached copy when the caller has one, else `a` packed now.
+// (rows, cols) is the matrix's logical shape.
+struct Bf16Operand {
+  Bf16Matrices packed;
+  const __nv_bfloat16* data = nullptr;
+  int64_t ld = 0, stride = 0;
+};
+
+Bf16Operand bf16_operand(int device, const GemmOperand& a, int64_t rows, int64_t cols, int64_t stride,
+                         int64_t batch) {
+  Bf16Operand o;
+  if (a.bf16) {
+    o.data = static_cast<const __nv_bfloat16*>(a.bf16);
+    o.ld = a.ld;
+    o.stride = stride;
+    return o;
+  }
+  o.packed = a.row_major ? pack_bf16(device, a.data, rows, cols, a.ld, stride, batch)
+                         : pack_bf16(device, a.data, cols, rows, a.ld, stride, batch);
+  o.data = static_cast<const __nv_bfloat16*>(o.packed.data);
+  o.ld = o.packed.ld;
+  o.stride = o.packed.stride;
+  return o;
+}
+
+// gemm() under --precision bf16: bf16 A and B, f32 C, f32 accumulation (CUBLAS_COMPUTE_32F), as
+// the official code's autocast runs its products.
+void gemm_bf16(cublasHandle_t h, int device, int64_t m, int64_t n, int64_t k, const GemmOperand& a,
+               int64_t stride_a, const GemmOperand& b, int64_t stride_b, float beta, float* c, int64_t ldc,
+               int64_t stride_c, int64_t batch) {
+  const Bf16Operand pa = bf16_operand(device, a, m, k, stride_a, batch);
+  const Bf16Operand pb = bf16_operand(device, b, k, n, stride_b, batch);
+  SAM3RT_CHECK(pa.ld <= kIntMax && pb.ld <= kIntMax, kUnsupported,
+               "CUDA GEMM: leading dimension exceeds 32 bits");
+  check(cublasSetMathMode(h, CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
+  const cublasOperation_t op_a = a.row_major ? CUBLAS_OP_N : CUBLAS_OP_T;
+  const cublasOperation_t op_b = b.row_major ? CUBLAS_OP_N : CUBLAS_OP_T;
+  const float one = 1.f;
+  if (batch == 1) {
+    check(cublasGemmEx(h, op_b, op_a, int(n), int(m), int(k), &one, pb.data, CUDA_R_16BF, int(pb.ld), pa.data,
+                       CUDA_R_16BF, int(pa.ld), &beta, c, CUDA_R_32F, int(ldc), CUBLAS_COMPUTE_32F,
+                       CUBLAS_GEMM_DEFAULT),
+          "cublasGemmEx(bf16)");
+    return;
+  }
+  for (int64_t start = 0; start < batch; start += kMaxBatchPerCall) {
+    const int64_t count = std::min(kMaxBatchPerCall, batch - start);
+    check(cublasGemmStridedBatchedEx(h, op_b, op_a, int(n), int(m), int(k), &one, pb.data + start * pb.stride,
+                                     CUDA_R_16BF, int(pb.ld), pb.stride, pa.data + start * pa.stride,
+                                     CUDA_R_16BF, int(pa.ld), pa.stride, &beta, c + start * stride_c,
+                                     CUDA_R_32F, int(ldc), stride_c, int(count), CUBLAS_COMPUTE_32F,
+                                     CUBLAS_GEMM_DEFAULT),
+          "cublasGemmStridedBatchedEx(bf16)");
+  }
+}
+
 }  // namespace
 
 bool gemm_operand(const float* data, int64_t rows, int64_t cols, int64_t stride_r, int64_t stride_c,
@@ -104,6 +164,10 @@ void gemm(int device, int64_t m, int64_t n, int64_t k, const GemmOperand& a, int
   SAM3RT_CHECK(m <= kIntMax && n <= kIntMax && k <= kIntMax && a.ld <= kIntMax && b.ld <= kIntMax && ldc <= kIntMax,
                kUnsupported, "CUDA GEMM: sizes ", m, "x", n, "x", k, " exceed cuBLAS's 32-bit limits");
   const cublasHandle_t h = cublas(device);
+  if (bf16_products()) {
+    gemm_bf16(h, device, m, n, k, a, stride_a, b, stride_b, beta, c, ldc, stride_c, batch);
+    return;
+  }
   // TF32 tensor cores only when asked for (core/numerics.h); fp32 by default.
   const bool tf32 = matmul_precision() == MatmulPrecision::kTf32;
   check(cublasSetMathMode(h, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_PEDANTIC_MATH), "cublasSetMathMode");
@@ -152,9 +216,10 @@ Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& b) {
   const int index = device_index(x_in);
   DeviceGuard guard(index);
   const int64_t rows = y.numel() / out;
-  // y starts as the bias rows (GEMM with beta = 1 adds onto them); in == 0 leaves just that.
-  if (b.defined() || in == 0) fill_bias(y, b, 1);
-  if (in == 0) return y;
+  if (in == 0) {  // no products: the bias alone
+    fill_bias(y, b, 1);
+    return y;
+  }
 
   // x as [rows, in]: in place when the leading dims collapse (row slices, transposed 2-D views),
   // else a contiguous copy.
@@ -170,11 +235,25 @@ Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& b) {
   // wᵀ: [in, out]
   Tensor w = w_in;
   GemmOperand wt;
-  if (!gemm_operand(w.data<float>(), in, out, w.stride(1), w.stride(0), &wt)) {
+  if (bf16_products()) {  // the cached bf16 copy of w: contiguous [out, in], so wᵀ is column-major
+    wt = GemmOperand{nullptr, false, in, bf16_weight(w_in).raw_data()};
+  } else if (!gemm_operand(w.data<float>(), in, out, w.stride(1), w.stride(0), &wt)) {
     w = w_in.contiguous();
     const bool ok = gemm_operand(w.data<float>(), in, out, 1, in, &wt);
     SAM3RT_ASSERT(ok, "linear: contiguous w ", w.str());
   }
+  Bf16Operand xb;  // bf16 products with a bias: x packed once, for cuBLASLt or the plain path
+  if (bf16_products() && b.defined()) {
+    xb = bf16_operand(index, xa, rows, in, 0, 1);
+    const Tensor bc = b.contiguous();
+    // One kernel: the bias added in the GEMM's epilogue.
+    if (lt_bf16_bias(index, rows, out, in, xb.data, xa.row_major, xb.ld, wt.bf16, wt.row_major, wt.ld,
+                     bc.data<float>(), y.data<float>(), out))
+      return y;
+    xa = GemmOperand{nullptr, xa.row_major, xb.ld, xb.data};
+  }
+  // y starts as the bias rows; the GEMM with beta = 1 adds onto them.
+  if (b.defined()) fill_bias(y, b, 1);
   gemm(index, rows, out, in, xa, 0, wt, 0, b.defined() ? 1.f : 0.f, y.data<float>(), out, 0, 1);
   return y;
 }
@@ -242,10 +321,8 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
       off_a += idx * d.stride_a[i];
       off_b += idx * d.stride_b[i];
     }
-    GemmOperand ta = ga, tb = gb;
-    ta.data += off_a;
-    tb.data += off_b;
-    gemm(index, m, n, k, ta, stride_a, tb, stride_b, 0.f, yp + t * inner * mn, n, mn, inner);
+    gemm(index, m, n, k, ga.shifted(off_a), stride_a, gb.shifted(off_b), stride_b, 0.f, yp + t * inner * mn,
+         n, mn, inner);
   }
   return y;
 }

@@ -49,21 +49,54 @@ __global__ void layer_norm_kernel(const float* x, const float* w, const float* b
   }
 }
 
-// x: contiguous [groups_total, count] (= [B, G, C/G · S]) → stats [groups_total, 3] = (m0, c, rstd)
-// with mean = m0 + c. One block per group: a group can hold millions of elements, so each thread
-// sums a long strided sequence, in f64 (as the reference) to keep the sums exact enough.
-__global__ void group_stats_kernel(const float* x, float* stats, int64_t groups_total, int64_t count,
-                                   float eps) {
+// Group statistics in two steps, so that a few large groups (GroupNorm(8) over 256 × 288² has
+// 2.7M elements per group) still spread over the whole GPU:
+// 1. x: contiguous [groups_total, count] (= [B, G, C/G · S]) cut into chunks of kStatsChunk: one
+//    block per (group, chunk) computes the chunk's mean and M2 = Σ(x − mean)² in f64 (two passes
+//    over the chunk, which stays in L1/L2) → part [groups_total][chunks][2];
+// 2. one block per group merges its chunks (Chan et al.'s pairwise formula, f64):
+//    mean = Σ nᵢ·meanᵢ / N, M2 = Σ (M2ᵢ + nᵢ·(meanᵢ − mean)²) → stats [groups_total, 3] =
+//    (m0, c, rstd) with mean = m0 + c. f64 as the reference, so the sums stay exact enough.
+constexpr int64_t kStatsChunk = 16384;
+
+__global__ void group_partial_kernel(const float* x, double* part, int64_t groups_total, int64_t count,
+                                     int64_t chunks) {
   __shared__ double scratch[32];
-  for (int64_t grp = blockIdx.x; grp < groups_total; grp += gridDim.x) {
+  for (int64_t item = blockIdx.x; item < groups_total * chunks; item += gridDim.x) {
+    const int64_t grp = item / chunks, chunk = item % chunks;
+    const int64_t lo = chunk * kStatsChunk, hi = lo + kStatsChunk < count ? lo + kStatsChunk : count;
     const float* xg = x + grp * count;
     double s = 0.0;
-    for (int64_t i = threadIdx.x; i < count; i += blockDim.x) s += xg[i];
-    const double mean = block_reduce(s, SumOp(), scratch) / static_cast<double>(count);
+    for (int64_t i = lo + threadIdx.x; i < hi; i += blockDim.x) s += xg[i];
+    const double mean = block_reduce(s, SumOp(), scratch) / static_cast<double>(hi - lo);
     double v = 0.0;
-    for (int64_t i = threadIdx.x; i < count; i += blockDim.x) {
+    for (int64_t i = lo + threadIdx.x; i < hi; i += blockDim.x) {
       const double d = xg[i] - mean;
       v += d * d;
+    }
+    const double m2 = block_reduce(v, SumOp(), scratch);
+    if (threadIdx.x == 0) {
+      part[item * 2] = mean;
+      part[item * 2 + 1] = m2;
+    }
+  }
+}
+
+__global__ void group_finalize_kernel(const double* part, float* stats, int64_t groups_total, int64_t count,
+                                      int64_t chunks, float eps) {
+  __shared__ double scratch[32];
+  auto chunk_n = [&](int64_t chunk) {
+    return static_cast<double>((chunk + 1) * kStatsChunk < count ? kStatsChunk : count - chunk * kStatsChunk);
+  };
+  for (int64_t grp = blockIdx.x; grp < groups_total; grp += gridDim.x) {
+    const double* pg = part + grp * chunks * 2;
+    double s = 0.0;
+    for (int64_t c = threadIdx.x; c < chunks; c += blockDim.x) s += chunk_n(c) * pg[c * 2];
+    const double mean = block_reduce(s, SumOp(), scratch) / static_cast<double>(count);
+    double v = 0.0;
+    for (int64_t c = threadIdx.x; c < chunks; c += blockDim.x) {
+      const double d = pg[c * 2] - mean;
+      v += pg[c * 2 + 1] + chunk_n(c) * d * d;
     }
     const double var = block_reduce(v, SumOp(), scratch) / static_cast<double>(count);
     if (threadIdx.x == 0) {
@@ -130,9 +163,15 @@ Tensor group_norm(const Tensor& x_in, int groups, const Tensor& w_in, const Tens
   const int64_t n = x.numel(), B = x.size(0), C = x.size(1), S = n / (B * C);
   const int64_t groups_total = B * groups, group_count = (C / groups) * S;
   Tensor stats = Tensor::empty({groups_total, 3}, DType::kF32, x.device());
+  const int64_t chunks = (group_count + kStatsChunk - 1) / kStatsChunk;
+  const Tensor part = Tensor::empty({groups_total * chunks * 2 * 2}, DType::kF32, x.device());  // f64 pairs
+  double* const pp = static_cast<double*>(part.raw_data());
   constexpr int kStatsThreads = 512;
-  group_stats_kernel<<<blocks_for(groups_total, 1), kStatsThreads, 0, s>>>(
-      x.data<float>(), stats.data<float>(), groups_total, group_count, eps);
+  group_partial_kernel<<<blocks_for(groups_total * chunks, 1), kStatsThreads, 0, s>>>(
+      x.data<float>(), pp, groups_total, group_count, chunks);
+  check_launch("group_norm_partial");
+  group_finalize_kernel<<<blocks_for(groups_total, 1), kStatsThreads, 0, s>>>(
+      pp, stats.data<float>(), groups_total, group_count, chunks, eps);
   check_launch("group_norm_stats");
   group_norm_apply_kernel<<<blocks_for(n), kThreads, 0, s>>>(x.data<float>(), stats.data<float>(),
                                                              optional_data(w), optional_data(b),

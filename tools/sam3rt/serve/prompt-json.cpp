@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/safe-text.h"
 #include "tools/sam3rt/serve/http-error.h"
 
 namespace sam3rt::serve {
@@ -38,7 +39,7 @@ std::array<float, 4> box_xyxy(const json& v, const std::string& field, int width
 
 nlohmann::json parse_json_body(const std::string& body, const std::string& content_type) {
   if (content_type.rfind("application/json", 0) != 0)
-    throw HttpError(415, "the body must be application/json (got '" + content_type + "')");
+    throw HttpError(415, "the body must be application/json (got '" + safe_text(content_type) + "')");
   json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) bad("the body is not valid JSON");
   if (!doc.is_object()) bad("the body must be a JSON object");
@@ -48,7 +49,7 @@ nlohmann::json parse_json_body(const std::string& body, const std::string& conte
 SegmentRequest parse_segment_request(const json& body, int width, int height) {
   for (auto it = body.begin(); it != body.end(); ++it)
     if (it.key() != "text" && it.key() != "boxes" && it.key() != "threshold")
-      bad("unknown field '" + it.key() + "' (expected text, boxes, threshold)");
+      bad("unknown field '" + safe_text(it.key()) + "' (expected text, boxes, threshold)");
   SegmentRequest r;
   if (body.contains("text") && !body["text"].is_null()) {
     const json& t = body["text"];
@@ -106,7 +107,7 @@ ClickRequest parse_click_request(const json& body, int width, int height, int ma
   for (auto it = body.begin(); it != body.end(); ++it)
     if (it.key() != "points" && it.key() != "labels" && it.key() != "box" && it.key() != "mask_input" &&
         it.key() != "mask_input_candidate" && it.key() != "multimask")
-      bad("unknown field '" + it.key() +
+      bad("unknown field '" + safe_text(it.key()) +
           "' (expected points, labels, box, mask_input, mask_input_candidate, multimask)");
   ClickRequest r;
   const json points = body.value("points", json::array());
