@@ -22,7 +22,9 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--sam3rt", help="the sam3rt binary (omit to time PyTorch only)")
 ap.add_argument("--threads", type=int, nargs="+", default=[16, 4])
 ap.add_argument("--runs", type=int, default=3)
-ap.add_argument("--warmup", type=int, default=1)
+ap.add_argument("--warmup", type=int, default=1, help="untimed runs before the bf16 ones (oneDNN creates its kernels)")
+ap.add_argument("--warmup-fp32", type=int, default=0,
+                help="untimed runs before the fp32 ones (the median of the timed runs absorbs a slower first)")
 ap.add_argument("--image", default="1280x720")
 ap.add_argument("--precisions", nargs="+", default=["fp32", "bf16"])
 ap.add_argument("--skip-pytorch", action="store_true")
@@ -39,9 +41,13 @@ def rss_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def warmup(precision):
+    return args.warmup if precision == "bf16" else args.warmup_fp32
+
+
 def run_sam3rt(threads, precision):
     cmd = [args.sam3rt, "bench", "--threads", str(threads), "--precision", precision, "--image", args.image,
-           "--runs", str(args.runs), "--warmup", str(args.warmup), "--json"]
+           "--runs", str(args.runs), "--warmup", str(warmup(precision)), "--json"]
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
         print(f"sam3rt bench failed ({' '.join(cmd)}):\n{p.stdout}{p.stderr}", file=sys.stderr)
@@ -68,7 +74,7 @@ def run_pytorch(threads):
         ctx = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if precision == "bf16" else torch.inference_mode
         full, prompt = [], []
         with torch.inference_mode():
-            for r in range(args.warmup + args.runs):
+            for r in range(warmup(precision) + args.runs):
                 with ctx():
                     t0 = time.perf_counter()
                     pixels = (F.interpolate(photo.float() / 255.0, size=(1008, 1008), mode="bilinear",
@@ -78,7 +84,7 @@ def run_pytorch(threads):
                     t1 = time.perf_counter()
                     model(vision_embeds=vision, input_ids=ids, attention_mask=mask)
                     t2 = time.perf_counter()
-                if r >= args.warmup:
+                if r >= warmup(precision):
                     full.append(t1 - t0)
                     prompt.append(t2 - t1)
         out[precision] = {"image_plus_text_s": med(full), "prompt_s": med(prompt), "runs": full,
@@ -99,7 +105,8 @@ for threads in args.threads:
     if not args.skip_pytorch:
         # A fresh process per thread count, so that each peak RSS is its own.
         p = subprocess.run([sys.executable, __file__, "--child", "--threads", str(threads), "--runs", str(args.runs),
-                            "--warmup", str(args.warmup), "--image", args.image, "--precisions", *args.precisions],
+                            "--warmup", str(args.warmup), "--warmup-fp32", str(args.warmup_fp32), "--image", args.image,
+                            "--precisions", *args.precisions],
                            capture_output=True, text=True)
         if p.returncode != 0:
             print(f"PyTorch run failed:\n{p.stderr[-3000:]}", file=sys.stderr)
@@ -109,7 +116,8 @@ for threads in args.threads:
 
 print(json.dumps(results, indent=1, default=str))
 print()
-print(f"image {args.image}, one text prompt, medians of {args.runs} (after {args.warmup} warm-up)")
+print(f"image {args.image}, one text prompt, medians of {args.runs} (after {args.warmup_fp32} fp32 / {args.warmup} bf16 "
+      f"warm-up runs)")
 for threads, row in results.items():
     pt = row.get("pytorch", {})
     for precision in args.precisions:

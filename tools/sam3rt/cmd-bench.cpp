@@ -159,12 +159,14 @@ int run_bench(const BenchOptions& o) {
   if (o.threads > 0) set_num_threads(o.threads);
   set_matmul_precision(precision);
   const bool bf16 = precision == MatmulPrecision::kBf16;
+  // As sam3rt_model_load: the CPU's bf16 products read bf16 linear weights (CUDA keeps f32 ones).
+  const bool bf16_weights = bf16 && device.is_cpu();
 
   const auto t_load = Clock::now();
   auto loaded = std::make_shared<LoadedModel>();
   if (!o.model.empty()) {
     LoadOptions lo;
-    lo.bf16_linear_weights = bf16;
+    lo.bf16_linear_weights = bf16_weights;
     *loaded = load_model(o.model, lo);
   } else {
     loaded->config = o.config.empty() ? Sam3Config::released() : config_from_file(o.config);
