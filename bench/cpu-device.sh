@@ -2,9 +2,9 @@
 # The CPU numbers of issue 16 on the GPU machine's Xeon (Ubuntu 24.04, g++ 13, OpenBLAS): builds
 # sam3rt (release preset, -march=native, oneDNN for bf16) from this tree and runs
 # bench/pytorch-cpu.py, which times, in one run, for 16 and 4 threads (medians of 3; one warm-up
-# run before the bf16 ones): sam3rt fp32 and bf16 image + text and a further text prompt on the encoded image
-# (`sam3rt bench`, random weights, 1280x720), transformers' Sam3Model fp32 and under CPU bf16
-# autocast on the same input, peak RSS, and the ratios. About 6–8 minutes (estimated from the
+# run before the bf16 ones): sam3rt fp32 and bf16 image + text and a further text prompt on the
+# encoded image (`sam3rt bench`, random weights, 1280x720), transformers' Sam3Model fp32 and under
+# CPU bf16 autocast on the same input, peak RSS, and the ratios. About 6–8 minutes (estimated from the
 # issue's timings: not yet run there).
 #
 #   bash bench/cpu-device.sh              (from the repository root; $OUT gets the logs)
