@@ -1,12 +1,81 @@
 #include "pipeline/concept-heuristics.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 #include "core/error.h"
 #include "pipeline/connected-components.h"
 
 namespace sam3rt::pipeline {
+
+namespace {
+
+struct OptionField {
+  const char* name;
+  float ConceptVideoOptions::* real = nullptr;
+  int ConceptVideoOptions::* integer = nullptr;
+  bool ConceptVideoOptions::* flag = nullptr;
+};
+
+const std::vector<OptionField>& option_fields() {
+  using O = ConceptVideoOptions;
+  static const std::vector<OptionField> fields = {
+      {"score_threshold_detection", &O::score_threshold_detection},
+      {"det_nms_thresh", &O::det_nms_thresh},
+      {"assoc_iou_thresh", &O::assoc_iou_thresh},
+      {"trk_assoc_iou_thresh", &O::trk_assoc_iou_thresh},
+      {"new_det_thresh", &O::new_det_thresh},
+      {"hotstart_delay", nullptr, &O::hotstart_delay},
+      {"hotstart_unmatch_thresh", nullptr, &O::hotstart_unmatch_thresh},
+      {"hotstart_dup_thresh", nullptr, &O::hotstart_dup_thresh},
+      {"suppress_unmatched_only_within_hotstart", nullptr, nullptr, &O::suppress_unmatched_only_within_hotstart},
+      {"init_trk_keep_alive", nullptr, &O::init_trk_keep_alive},
+      {"max_trk_keep_alive", nullptr, &O::max_trk_keep_alive},
+      {"min_trk_keep_alive", nullptr, &O::min_trk_keep_alive},
+      {"decrease_trk_keep_alive_for_empty_masklets", nullptr, nullptr,
+       &O::decrease_trk_keep_alive_for_empty_masklets},
+      {"suppress_overlapping_based_on_recent_occlusion_threshold",
+       &O::suppress_overlapping_based_on_recent_occlusion_threshold},
+      {"fill_hole_area", nullptr, &O::fill_hole_area},
+      {"recondition_every_nth_frame", nullptr, &O::recondition_every_nth_frame},
+      {"max_num_objects", nullptr, &O::max_num_objects},
+      {"refinement_detector_cond_frame_removal_window", nullptr,
+       &O::refinement_detector_cond_frame_removal_window},
+      {"use_memory_selection", nullptr, nullptr, &O::use_memory_selection},
+  };
+  return fields;
+}
+
+}  // namespace
+
+void set_concept_option(ConceptVideoOptions& options, const std::string& name, double value) {
+  const std::string key = name == "tracker_use_memory_selection" ? "use_memory_selection" : name;
+  SAM3RT_CHECK(std::isfinite(value), kInvalidArgument, "option ", name, " needs a finite number");
+  for (const OptionField& f : option_fields()) {
+    if (key != f.name) continue;
+    if (f.real) {
+      options.*(f.real) = static_cast<float>(value);
+      return;
+    }
+    SAM3RT_CHECK(value == std::floor(value) && std::fabs(value) < 1e9, kInvalidArgument, "option ", name,
+                 " takes an integer, got ", value);
+    if (f.integer)
+      options.*(f.integer) = static_cast<int>(value);
+    else
+      options.*(f.flag) = value != 0;
+    return;
+  }
+  std::string known;
+  for (const OptionField& f : option_fields()) known += std::string(known.empty() ? "" : ", ") + f.name;
+  fail(ErrorCode::kInvalidArgument, "unknown concept-video option '", name, "' (known: ", known, ")");
+}
+
+std::vector<std::string> concept_option_names() {
+  std::vector<std::string> names;
+  for (const OptionField& f : option_fields()) names.push_back(f.name);
+  return names;
+}
 
 std::vector<uint8_t> binarize(const float* logits, size_t pixels) {
   std::vector<uint8_t> out(pixels);

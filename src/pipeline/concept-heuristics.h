@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <set>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -41,6 +42,15 @@ struct ConceptVideoOptions {
   int refinement_detector_cond_frame_removal_window = 16;
   bool use_memory_selection = true;        // the tracker's (ref: build_tracker)
 };
+
+// Sets one option by its official name (the keyword of Sam3VideoBase / Sam3VideoInference /
+// Sam3VideoInferenceWithInstanceInteractivity, e.g. "new_det_thresh"; "tracker_use_memory_selection"
+// or "use_memory_selection" for the tracker's). Integer and boolean options take integral values.
+// Throws kInvalidArgument for an unknown name, a non-finite value or a fraction where an integer
+// is due.
+void set_concept_option(ConceptVideoOptions& options, const std::string& name, double value);
+// Every option's official name, in declaration order.
+std::vector<std::string> concept_option_names();
 
 // ref: sam3_video_base.py _associate_det_trk HIGH_CONF_THRESH / HIGH_IOU_THRESH and
 // _recondition_masklets HIGH_CONF_THRESH: constants of the official code, not hyperparameters.
