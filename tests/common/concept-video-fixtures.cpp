@@ -73,13 +73,11 @@ struct Comparer {
   // One emitted frame (or prompt response) against `<key>.*`.
   void frame(const std::string& key, const ConceptFrame& ours) {
     ++report.frames_compared;
+    // empty tensors are not recorded: no ids = no objects
     const Tensor* ids_t = get(key + ".obj_ids");
-    if (!ids_t) {
-      ADD_FAILURE() << key << ": no reference tensors";
-      return;
-    }
     std::vector<int> ref_ids;
-    for (float v : ids_t->to_vector()) ref_ids.push_back(static_cast<int>(std::lround(v)));
+    if (ids_t)
+      for (float v : ids_t->to_vector()) ref_ids.push_back(static_cast<int>(std::lround(v)));
     std::vector<int> our_ids;
     for (const auto& o : ours.objects) our_ids.push_back(o.id);
     EXPECT_EQ(our_ids, ref_ids) << key << ": object ids";
