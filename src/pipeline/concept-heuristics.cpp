@@ -43,6 +43,7 @@ const std::vector<OptionField>& option_fields() {
       {"refinement_detector_cond_frame_removal_window", nullptr,
        &O::refinement_detector_cond_frame_removal_window},
       {"use_memory_selection", nullptr, nullptr, &O::use_memory_selection},
+      {"bounded_memory", nullptr, nullptr, &O::bounded_memory},
   };
   return fields;
 }

@@ -41,6 +41,9 @@ struct ConceptVideoOptions {
   int max_num_objects = -1;                // ≤ 0: no limit (official: 10000)
   int refinement_detector_cond_frame_removal_window = 16;
   bool use_memory_selection = true;        // the tracker's (ref: build_tracker)
+  // sam3rt's, not the official code's: drop, while propagating, the tracker outputs no later frame
+  // can read (ConceptVideo::set_bounded_memory); off = keep everything as the official code does.
+  bool bounded_memory = true;
 };
 
 // Sets one option by its official name (the keyword of Sam3VideoBase / Sam3VideoInference /

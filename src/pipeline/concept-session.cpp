@@ -111,8 +111,17 @@ void ConceptSession::reset() { video_->reset(); }
 void ConceptSession::propagate(PropagateDirection direction, std::optional<int> start, std::optional<int> max_frames,
                                const std::function<void(const ConceptFrame&)>& on_frame) {
   const ScopedContext scoped(context_);
-  if (direction != PropagateDirection::kBackward) video_->propagate(start, max_frames, false, on_frame);
-  if (direction != PropagateDirection::kForward) video_->propagate(start, max_frames, true, on_frame);
+  // With bounded memory, the forward half of "both" keeps what the backward half will read.
+  const int first = start ? *start : video_->default_start();
+  video_->set_backward_pass_from(direction == PropagateDirection::kBoth && first > 0 ? first - 1 : -1);
+  try {
+    if (direction != PropagateDirection::kBackward) video_->propagate(start, max_frames, false, on_frame);
+    video_->set_backward_pass_from(-1);
+    if (direction != PropagateDirection::kForward) video_->propagate(start, max_frames, true, on_frame);
+  } catch (...) {
+    video_->set_backward_pass_from(-1);
+    throw;
+  }
 }
 
 }  // namespace sam3rt::pipeline

@@ -57,7 +57,8 @@ ConceptVideo::ConceptVideo(const Sam3ImageModel& model, const Sam3Tracker& track
       width_(video_width),
       height_(video_height),
       options_(options),
-      L_(tracker.low_res_size()) {
+      L_(tracker.low_res_size()),
+      bounded_memory_(options.bounded_memory) {
   SAM3RT_CHECK(num_frames > 0, kInvalidArgument, "the video has no frames");
   SAM3RT_CHECK(video_width > 0 && video_height > 0, kInvalidArgument, "bad video size ", video_width, "x",
                video_height);
@@ -423,6 +424,8 @@ ConceptVideo::FrameOut ConceptVideo::run_frame(int frame, bool reverse) {
   for (int id : newly_removed) remove_from_states(id);
   const std::vector<int> prev_ids = obj_ids_;
   obj_ids_ = ids_after;
+  if (bounded_memory_)
+    for (auto& s : states_) s->release_unreachable(frame, reverse, reverse ? -1 : backward_from_);
 
   // Step 5: outputs (ref: build_outputs)
   FrameOut out;
@@ -717,6 +720,8 @@ PropagationType ConceptVideo::propagate(std::optional<int> start, std::optional<
     std::vector<std::vector<float>> masks;
     std::vector<float> scores;
     propagate_states(states, f, reverse, true, trk_ids, masks, scores);
+    if (bounded_memory_)
+      for (VideoTracker* s : states) s->release_unreachable(f, reverse, reverse ? -1 : backward_from_);
     FrameOut o;
     o.masks = cached_masks(f);
     for (int id : ids) {

@@ -115,10 +115,26 @@ class ConceptVideo {
   const std::vector<int>& object_ids() const { return obj_ids_; }
   bool has_prompt() const { return !frames_with_outputs_.empty(); }
 
+  // Bounded memory (VideoTracker::set_bounded_memory, per tracker state): during a propagation the
+  // frame outputs no later frame of it can read are dropped, so memory stays flat however long the
+  // video; the propagated results are the same. backward_from: the first frame of a backward pass
+  // that will follow (the "both" direction), whose memory is kept; −1 none. A click on a frame whose
+  // output was dropped sees no previous mask there (the official code would use it).
+  void set_bounded_memory(bool on) { bounded_memory_ = on; }
+  void set_backward_pass_from(int frame) { backward_from_ = frame; }
+  // The frame propagate() starts from when given no start (−1 when nothing was prompted).
+  int default_start() const { return frames_with_outputs_.empty() ? -1 : *frames_with_outputs_.begin(); }
+
   // Per-frame records of later runs (null: off).
   void set_trace(std::vector<ConceptFrameTrace>* trace) { trace_ = trace; }
   // Tracker states alive (one per batch of objects born on a frame, one per clicked object).
   size_t tracker_states() const { return states_.size(); }
+  // Non-conditioning frame outputs held over all tracker states (memory accounting, tests).
+  size_t stored_tracker_frames() const {
+    size_t n = 0;
+    for (const auto& s : states_) n += s->stored_non_cond_frames();
+    return n;
+  }
 
  private:
   struct Detections {
@@ -177,6 +193,7 @@ class ConceptVideo {
   int num_frames_, width_, height_;
   ConceptVideoOptions options_;
   int L_;  // low-res mask side (4g)
+  bool bounded_memory_;
 
   // prompts
   std::optional<std::string> text_;
@@ -202,6 +219,7 @@ class ConceptVideo {
   std::vector<Action> actions_;
 
   std::vector<ConceptFrameTrace>* trace_ = nullptr;
+  int backward_from_ = -1;
 };
 
 }  // namespace sam3rt::pipeline

@@ -94,6 +94,10 @@ class VideoTracker {
   std::vector<int> mask_only_frames(int obj_id) const;
   // ref: clear_all_points_in_frame(need_output=False) for one object.
   void clear_points_in_frame(int frame, int obj_id);
+  // Bounded memory for a caller that steps frames itself (track_frame): after `frame` of a pass in
+  // direction `reverse`, drops what set_bounded_memory's propagation would drop; pinned_first >= 0
+  // keeps what a later backward pass from that frame reads.
+  void release_unreachable(int frame, bool reverse, int pinned_first) { evict(frame, reverse, pinned_first); }
 
   // Named intermediates of later calls go to `dump` under "<prefix>.f<frame>.<track|memenc><k>.*"
   // (the video fixtures' names; tests/data/sam3-tiny-video/README.md). Null turns it off.

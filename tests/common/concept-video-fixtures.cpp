@@ -191,6 +191,13 @@ struct Comparer {
   }
 };
 
+// "r<i>" (built by appending: g++ 12 warns falsely about `"r" + std::to_string(i)` under -O2)
+std::string request_name(size_t i) {
+  std::string s(1, 'r');
+  s += std::to_string(i);
+  return s;
+}
+
 pipeline::ConceptVideoOptions options_of(const json& manifest) {
   pipeline::ConceptVideoOptions o;
   if (manifest.contains("options"))
@@ -208,13 +215,14 @@ pipeline::ConceptVideoOptions options_of(const json& manifest) {
 
 }  // namespace
 
-ConceptParityReport run_concept_video_session(const std::string& name, Device device) {
+ConceptParityReport run_concept_video_session(const std::string& name, Device device, bool bounded_memory) {
   ConceptParityReport report;
   const std::string base = concept_video_dir() + "/sessions/" + name;
   const json manifest = json::parse(std::ifstream(base + ".json"));
   const std::map<std::string, Tensor> reference = load_safetensors(base + ".safetensors");
   const auto model = tiny_video_model(device);
-  const pipeline::ConceptVideoOptions options = options_of(manifest);
+  pipeline::ConceptVideoOptions options = options_of(manifest);
+  options.bounded_memory = bounded_memory;
   TrackerOptions tracker_options;
   tracker_options.use_memory_selection = options.use_memory_selection;
   const Sam3Tracker tracker(model->config(), model->weights(), tracker_options);
@@ -246,7 +254,7 @@ ConceptParityReport run_concept_video_session(const std::string& name, Device de
       mine.push_back(&records[next_record]);
     EXPECT_EQ(trace.size(), mine.size()) << "r" << request << ": frames run through the per-frame algorithm";
     for (size_t i = 0; i < std::min(trace.size(), mine.size()); ++i)
-      cmp.record("r" + std::to_string(request), *mine[i], trace[i]);
+      cmp.record(request_name(request), *mine[i], trace[i]);
     trace.clear();
   };
 
@@ -254,7 +262,7 @@ ConceptParityReport run_concept_video_session(const std::string& name, Device de
   for (size_t r = 0; r < requests.size(); ++r) {
     const json& q = requests[r];
     const std::string type = q.at("type");
-    const std::string label = "r" + std::to_string(r) + " (" + type + ")";
+    const std::string label = request_name(r) + " (" + type + ")";
     SCOPED_TRACE(label);
     if (type == "add_prompt") {
       const int frame = q.at("frame_index");
@@ -284,8 +292,14 @@ ConceptParityReport run_concept_video_session(const std::string& name, Device de
         max_frames = q["max_frame_num_to_track"].get<int>();
       std::vector<ConceptFrame> emitted;
       std::vector<pipeline::PropagationType> types;
-      auto collect = [&](const ConceptFrame& f) { emitted.push_back(f); };
+      auto collect = [&](const ConceptFrame& f) {
+        emitted.push_back(f);
+        report.max_stored_tracker_frames = std::max(report.max_stored_tracker_frames, video.stored_tracker_frames());
+      };
+      const int first = start ? *start : video.default_start();
+      video.set_backward_pass_from(dir == "both" && first > 0 ? first - 1 : -1);
       if (dir == "both" || dir == "forward") types.push_back(video.propagate(start, max_frames, false, collect));
+      video.set_backward_pass_from(-1);
       if (dir == "both" || dir == "backward") types.push_back(video.propagate(start, max_frames, true, collect));
       if (q.contains("passes"))
         for (size_t p = 0; p < std::min(types.size(), q["passes"].size()); ++p) {
@@ -317,10 +331,11 @@ ConceptParityReport run_concept_video_session(const std::string& name, Device de
     }
     check_records(r);
   }
-  std::printf("[%s %s] %d frames, %d per-frame records; worst score diff %.3g, worst mask agreement %.5f%%, "
-              "worst detector logit diff %.3g\n",
-              name.c_str(), device.str().c_str(), report.frames_compared, report.records_compared,
-              report.worst_score_diff, report.worst_mask_agreement * 100, report.worst_det_diff);
+  std::printf("[%s %s%s] %d frames, %d per-frame records; worst score diff %.3g, worst mask agreement %.5f%%, "
+              "worst detector logit diff %.3g; at most %zu tracker frame outputs held\n",
+              name.c_str(), device.str().c_str(), bounded_memory ? " bounded" : "", report.frames_compared,
+              report.records_compared, report.worst_score_diff, report.worst_mask_agreement * 100,
+              report.worst_det_diff, report.max_stored_tracker_frames);
   return report;
 }
 

@@ -21,11 +21,13 @@ struct ConceptParityReport {
   double worst_score_diff = 0; // out_probs / tracker probs / boxes
   double worst_mask_agreement = 1;
   double worst_det_diff = 0;   // detector scores / masks (intermediates)
+  size_t max_stored_tracker_frames = 0;  // non-conditioning tracker outputs held at once
 };
 
 // Replays the session on `device` and adds a gtest failure for every difference: the same object ids
 // on every frame, scores and boxes within 1e-4, masks equal on ≥ 99.9% of pixels, the same
 // decisions (detections kept, new ids, removals) frame by frame. Prints one summary line.
-ConceptParityReport run_concept_video_session(const std::string& name, Device device);
+// bounded_memory: ConceptVideoOptions::bounded_memory (the results must not depend on it).
+ConceptParityReport run_concept_video_session(const std::string& name, Device device, bool bounded_memory = true);
 
 }  // namespace sam3rt::test

@@ -15,6 +15,12 @@ TEST_P(ConceptVideoParity, MatchesTheOfficialRun) {
   EXPECT_GT(r.frames_compared, 0);
 }
 
+// Keeping every tracker output (the official code's way) gives the same results.
+TEST_P(ConceptVideoParity, MatchesWithEverythingKept) {
+  const test::ConceptParityReport r = test::run_concept_video_session(GetParam(), Device::cpu(), false);
+  EXPECT_GT(r.frames_compared, 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Sessions, ConceptVideoParity, ::testing::ValuesIn(test::concept_video_session_names()),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ConceptVideoParity);
