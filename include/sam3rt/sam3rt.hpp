@@ -451,7 +451,8 @@ class ConceptSession {
 
   // Text and/or one exemplar box (x0, y0, x1, y1 pixels): restarts the session; → the frame.
   ConceptFrame add_prompt(int frame, const std::optional<std::string>& text,
-                          const std::optional<std::array<float, 4>>& box_xyxy = std::nullopt, bool positive = true) {
+                          const std::optional<std::array<float, 4>>& box_xyxy = std::nullopt,
+                          bool positive = true) {
     ConceptFrame out;
     Call call{nullptr, &out, nullptr};
     detail::check(sam3rt_concept_session_add_prompt(handle_.get(), frame, text ? text->c_str() : nullptr,
@@ -466,12 +467,14 @@ class ConceptSession {
     for (const Point& pt : points) p.push_back({pt.x, pt.y, pt.label});
     ConceptFrame out;
     Call call{nullptr, &out, nullptr};
-    detail::check(
-        sam3rt_concept_session_add_points(handle_.get(), frame, obj_id, p.data(), p.size(), trampoline, &call));
+    detail::check(sam3rt_concept_session_add_points(handle_.get(), frame, obj_id, p.data(), p.size(),
+                                                    trampoline, &call));
     if (call.error) std::rethrow_exception(call.error);
     return out;
   }
-  void remove_object(int obj_id) { detail::check(sam3rt_concept_session_remove_object(handle_.get(), obj_id)); }
+  void remove_object(int obj_id) {
+    detail::check(sam3rt_concept_session_remove_object(handle_.get(), obj_id));
+  }
   void reset() { detail::check(sam3rt_concept_session_reset(handle_.get())); }
 
   // start_frame -1: the first frame with results; max_frames -1: all. on_frame runs once per output
@@ -482,7 +485,8 @@ class ConceptSession {
     const sam3rt_propagate_direction d = direction == Direction::kForward    ? SAM3RT_PROPAGATE_FORWARD
                                          : direction == Direction::kBackward ? SAM3RT_PROPAGATE_BACKWARD
                                                                              : SAM3RT_PROPAGATE_BOTH;
-    detail::check(sam3rt_concept_session_propagate(handle_.get(), d, start_frame, max_frames, trampoline, &call));
+    detail::check(
+        sam3rt_concept_session_propagate(handle_.get(), d, start_frame, max_frames, trampoline, &call));
     if (call.error) std::rethrow_exception(call.error);
   }
 
@@ -519,8 +523,8 @@ class ConceptSession {
   }
 
   std::shared_ptr<sam3rt_model> model_;  // keeps the model alive as long as the session
-  std::unique_ptr<sam3rt_concept_session, void (*)(sam3rt_concept_session*)> handle_{nullptr,
-                                                                                     sam3rt_concept_session_close};
+  std::unique_ptr<sam3rt_concept_session, void (*)(sam3rt_concept_session*)> handle_{
+      nullptr, sam3rt_concept_session_close};
   int width_ = 0, height_ = 0, frame_count_ = 0;
   double fps_ = 0;
 };

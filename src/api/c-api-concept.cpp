@@ -26,8 +26,8 @@ sam3rt_concept_session* checked(sam3rt_concept_session* s, const char* fn) {
 }
 
 // Reports one frame through the callback; throws StopRequested when it asks to stop.
-void report(const sam3rt_concept_session* s, const pipeline::ConceptFrame& f, sam3rt_concept_frame_callback cb,
-            void* user) {
+void report(const sam3rt_concept_session* s, const pipeline::ConceptFrame& f,
+            sam3rt_concept_frame_callback cb, void* user) {
   if (!cb) return;
   const io::VideoInfo& info = s->session->info();
   std::vector<std::string> rles;
@@ -59,16 +59,17 @@ sam3rt_status guarded_with_stop(F&& f) {
 
 extern "C" {
 
-sam3rt_status sam3rt_concept_session_open(sam3rt_model* model, const char* path, const sam3rt_concept_option* options,
-                                          size_t n_options, sam3rt_concept_session** session) {
+sam3rt_status sam3rt_concept_session_open(sam3rt_model* model, const char* path,
+                                          const sam3rt_concept_option* options, size_t n_options,
+                                          sam3rt_concept_session** session) {
   return api::guarded([&] {
     const char* fn = "sam3rt_concept_session_open";
     SAM3RT_CHECK(session != nullptr, kInvalidArgument, fn, ": session is NULL");
     *session = nullptr;
     SAM3RT_CHECK(model != nullptr, kInvalidArgument, fn, ": model is NULL");
     SAM3RT_CHECK(path != nullptr && *path, kInvalidArgument, fn, ": no path given");
-    SAM3RT_CHECK(options != nullptr || n_options == 0, kInvalidArgument, fn, ": options is NULL but n_options is ",
-                 n_options);
+    SAM3RT_CHECK(options != nullptr || n_options == 0, kInvalidArgument, fn,
+                 ": options is NULL but n_options is ", n_options);
     pipeline::ConceptVideoOptions o;
     for (size_t i = 0; i < n_options; ++i) {
       SAM3RT_CHECK(options[i].name != nullptr, kInvalidArgument, fn, ": option ", i, " has no name");
@@ -101,8 +102,8 @@ sam3rt_status sam3rt_concept_session_info(const sam3rt_concept_session* session,
 }
 
 sam3rt_status sam3rt_concept_session_add_prompt(sam3rt_concept_session* session, int frame, const char* text,
-                                                const float* box, int box_label, sam3rt_concept_frame_callback callback,
-                                                void* user_data) {
+                                                const float* box, int box_label,
+                                                sam3rt_concept_frame_callback callback, void* user_data) {
   return guarded_with_stop([&] {
     const char* fn = "sam3rt_concept_session_add_prompt";
     checked(session, fn);
@@ -112,11 +113,11 @@ sam3rt_status sam3rt_concept_session_add_prompt(sam3rt_concept_session* session,
       const io::VideoInfo& info = session->session->info();
       for (int k = 0; k < 4; ++k)
         SAM3RT_CHECK(std::isfinite(box[k]), kInvalidArgument, fn, ": box coordinates must be finite");
-      SAM3RT_CHECK(box[2] >= box[0] && box[3] >= box[1], kInvalidArgument, fn, ": box ", box[0], ",", box[1], ",",
-                   box[2], ",", box[3], " has x1 < x0 or y1 < y0; give boxes as X0,Y0,X1,Y1");
-      SAM3RT_CHECK(box[0] >= 0 && box[1] >= 0 && box[2] <= info.width && box[3] <= info.height, kInvalidArgument,
-                   fn, ": box ", box[0], ",", box[1], ",", box[2], ",", box[3], " reaches outside the ", info.width,
-                   "x", info.height, " frame");
+      SAM3RT_CHECK(box[2] >= box[0] && box[3] >= box[1], kInvalidArgument, fn, ": box ", box[0], ",", box[1],
+                   ",", box[2], ",", box[3], " has x1 < x0 or y1 < y0; give boxes as X0,Y0,X1,Y1");
+      SAM3RT_CHECK(box[0] >= 0 && box[1] >= 0 && box[2] <= info.width && box[3] <= info.height,
+                   kInvalidArgument, fn, ": box ", box[0], ",", box[1], ",", box[2], ",", box[3],
+                   " reaches outside the ", info.width, "x", info.height, " frame");
       const float W = static_cast<float>(info.width), H = static_cast<float>(info.height);
       b = pipeline::ConceptBox{{box[0] / W, box[1] / H, (box[2] - box[0]) / W, (box[3] - box[1]) / H},
                                box_label != 0};
@@ -138,7 +139,8 @@ sam3rt_status sam3rt_concept_session_add_points(sam3rt_concept_session* session,
     std::vector<std::array<float, 2>> rel;
     std::vector<int> labels;
     for (size_t i = 0; i < n_points; ++i) {
-      rel.push_back({points[i].x / static_cast<float>(info.width), points[i].y / static_cast<float>(info.height)});
+      rel.push_back(
+          {points[i].x / static_cast<float>(info.width), points[i].y / static_cast<float>(info.height)});
       labels.push_back(points[i].label);
     }
     report(session, session->session->add_points(frame, obj_id, rel, labels), callback, user_data);
@@ -154,9 +156,9 @@ sam3rt_status sam3rt_concept_session_reset(sam3rt_concept_session* session) {
   return api::guarded([&] { checked(session, "sam3rt_concept_session_reset")->session->reset(); });
 }
 
-sam3rt_status sam3rt_concept_session_propagate(sam3rt_concept_session* session, int direction, int start_frame,
-                                               int max_frames, sam3rt_concept_frame_callback callback,
-                                               void* user_data) {
+sam3rt_status sam3rt_concept_session_propagate(sam3rt_concept_session* session, int direction,
+                                               int start_frame, int max_frames,
+                                               sam3rt_concept_frame_callback callback, void* user_data) {
   return guarded_with_stop([&] {
     const char* fn = "sam3rt_concept_session_propagate";
     checked(session, fn);
@@ -166,13 +168,15 @@ sam3rt_status sam3rt_concept_session_propagate(sam3rt_concept_session* session, 
                  " (SAM3RT_PROPAGATE_FORWARD, _BACKWARD or _BOTH)");
     SAM3RT_CHECK(start_frame >= -1, kInvalidArgument, fn, ": start_frame ", start_frame,
                  " is negative (-1 = the first frame with results)");
-    SAM3RT_CHECK(max_frames >= -1, kInvalidArgument, fn, ": max_frames ", max_frames, " is negative (-1 = all)");
+    SAM3RT_CHECK(max_frames >= -1, kInvalidArgument, fn, ": max_frames ", max_frames,
+                 " is negative (-1 = all)");
     const auto dir = direction == SAM3RT_PROPAGATE_FORWARD    ? pipeline::PropagateDirection::kForward
                      : direction == SAM3RT_PROPAGATE_BACKWARD ? pipeline::PropagateDirection::kBackward
                                                               : pipeline::PropagateDirection::kBoth;
-    session->session->propagate(dir, start_frame < 0 ? std::nullopt : std::optional<int>(start_frame),
-                                max_frames < 0 ? std::nullopt : std::optional<int>(max_frames),
-                                [&](const pipeline::ConceptFrame& f) { report(session, f, callback, user_data); });
+    session->session->propagate(
+        dir, start_frame < 0 ? std::nullopt : std::optional<int>(start_frame),
+        max_frames < 0 ? std::nullopt : std::optional<int>(max_frames),
+        [&](const pipeline::ConceptFrame& f) { report(session, f, callback, user_data); });
   });
 }
 

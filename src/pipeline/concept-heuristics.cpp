@@ -13,9 +13,9 @@ namespace {
 
 struct OptionField {
   const char* name;
-  float ConceptVideoOptions::* real = nullptr;
-  int ConceptVideoOptions::* integer = nullptr;
-  bool ConceptVideoOptions::* flag = nullptr;
+  float ConceptVideoOptions::*real = nullptr;
+  int ConceptVideoOptions::*integer = nullptr;
+  bool ConceptVideoOptions::*flag = nullptr;
 };
 
 const std::vector<OptionField>& option_fields() {
@@ -29,7 +29,8 @@ const std::vector<OptionField>& option_fields() {
       {"hotstart_delay", nullptr, &O::hotstart_delay},
       {"hotstart_unmatch_thresh", nullptr, &O::hotstart_unmatch_thresh},
       {"hotstart_dup_thresh", nullptr, &O::hotstart_dup_thresh},
-      {"suppress_unmatched_only_within_hotstart", nullptr, nullptr, &O::suppress_unmatched_only_within_hotstart},
+      {"suppress_unmatched_only_within_hotstart", nullptr, nullptr,
+       &O::suppress_unmatched_only_within_hotstart},
       {"init_trk_keep_alive", nullptr, &O::init_trk_keep_alive},
       {"max_trk_keep_alive", nullptr, &O::max_trk_keep_alive},
       {"min_trk_keep_alive", nullptr, &O::min_trk_keep_alive},
@@ -85,7 +86,8 @@ std::vector<uint8_t> binarize(const float* logits, size_t pixels) {
 }
 
 // ref: sam3/perflib/masks_ops.py mask_iou
-std::vector<float> mask_iou(const std::vector<std::vector<uint8_t>>& a, const std::vector<std::vector<uint8_t>>& b) {
+std::vector<float> mask_iou(const std::vector<std::vector<uint8_t>>& a,
+                            const std::vector<std::vector<uint8_t>>& b) {
   std::vector<float> ious(a.size() * b.size(), 0.f);
   for (size_t i = 0; i < a.size(); ++i)
     for (size_t j = 0; j < b.size(); ++j) {
@@ -116,7 +118,8 @@ std::vector<bool> nms_masks(const std::vector<float>& probs, const std::vector<s
   // with the higher index first.
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return probs[valid[x]] < probs[valid[y]]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t x, size_t y) { return probs[valid[x]] < probs[valid[y]]; });
   std::reverse(order.begin(), order.end());
   while (!order.empty()) {
     const size_t i = order.front();
@@ -153,19 +156,22 @@ void fill_holes_in_mask_scores(float* logits, int h, int w, int max_area) {
 
 // ref: sam3_video_base.py _associate_det_trk
 Association associate_detections(const std::vector<std::vector<uint8_t>>& det_masks,
-                                  const std::vector<float>& det_scores,
-                                  const std::vector<std::vector<uint8_t>>& trk_masks,
-                                  const std::vector<int>& trk_ids, const ConceptVideoOptions& options) {
+                                 const std::vector<float>& det_scores,
+                                 const std::vector<std::vector<uint8_t>>& trk_masks,
+                                 const std::vector<int>& trk_ids, const ConceptVideoOptions& options) {
   Association a;
   const size_t N = det_masks.size(), M = trk_masks.size();
   SAM3RT_ASSERT(det_scores.size() == N && trk_ids.size() == M, "associate_detections: sizes");
-  auto nonempty = [](const std::vector<uint8_t>& m) { return std::any_of(m.begin(), m.end(), [](uint8_t v) { return v != 0; }); };
+  auto nonempty = [](const std::vector<uint8_t>& m) {
+    return std::any_of(m.begin(), m.end(), [](uint8_t v) { return v != 0; });
+  };
   if (M == 0) {  // every detection is new (new_det_thresh is not applied)
     for (size_t n = 0; n < N; ++n) a.new_dets.push_back(static_cast<int>(n));
     return a;
   }
   if (N == 0) {
-    for (size_t m = 0; m < M; ++m) (nonempty(trk_masks[m]) ? a.unmatched_trks : a.empty_trks).push_back(trk_ids[m]);
+    for (size_t m = 0; m < M; ++m)
+      (nonempty(trk_masks[m]) ? a.unmatched_trks : a.empty_trks).push_back(trk_ids[m]);
     return a;
   }
   const std::vector<float> ious = mask_iou(det_masks, trk_masks);  // N×M
@@ -246,7 +252,8 @@ std::set<int> HotstartState::process(int frame, bool reverse, const Association&
     for (int id : ids) {
       if (id == keeper) continue;
       const std::pair<int, int> key{keeper, id};
-      auto it = std::find_if(overlap_pairs.begin(), overlap_pairs.end(), [&](const auto& e) { return e.first == key; });
+      auto it = std::find_if(overlap_pairs.begin(), overlap_pairs.end(),
+                             [&](const auto& e) { return e.first == key; });
       if (it == overlap_pairs.end()) {
         overlap_pairs.push_back({key, {}});
         it = overlap_pairs.end() - 1;
@@ -257,7 +264,8 @@ std::set<int> HotstartState::process(int frame, bool reverse, const Association&
   for (const auto& [key, frames] : overlap_pairs) {
     const int id = key.second;
     if (removed.count(id) || newly_removed.count(id)) continue;
-    if (within_hotstart(id) && static_cast<int>(frames.size()) >= o.hotstart_dup_thresh) newly_removed.insert(id);
+    if (within_hotstart(id) && static_cast<int>(frames.size()) >= o.hotstart_dup_thresh)
+      newly_removed.insert(id);
   }
   removed.insert(newly_removed.begin(), newly_removed.end());
   return newly_removed;

@@ -36,11 +36,11 @@ struct ConceptVideoOptions {
   int min_trk_keep_alive = -1;
   bool decrease_trk_keep_alive_for_empty_masklets = false;
   float suppress_overlapping_based_on_recent_occlusion_threshold = 0.7f;  // ≤ 0: off
-  int fill_hole_area = 16;                 // hole filling / sprinkle removal (≤ 0: off)
-  int recondition_every_nth_frame = 16;    // ≤ 0: off
-  int max_num_objects = -1;                // ≤ 0: no limit (official: 10000)
+  int fill_hole_area = 16;               // hole filling / sprinkle removal (≤ 0: off)
+  int recondition_every_nth_frame = 16;  // ≤ 0: off
+  int max_num_objects = -1;              // ≤ 0: no limit (official: 10000)
   int refinement_detector_cond_frame_removal_window = 16;
-  bool use_memory_selection = true;        // the tracker's (ref: build_tracker)
+  bool use_memory_selection = true;  // the tracker's (ref: build_tracker)
   // sam3rt's, not the official code's: drop, while propagating, the tracker outputs no later frame
   // can read (ConceptVideo::set_bounded_memory); off = keep everything as the official code does.
   bool bounded_memory = true;
@@ -100,7 +100,7 @@ Association associate_detections(const std::vector<std::vector<uint8_t>>& det_ma
 struct HotstartState {
   std::map<int, int> obj_first_frame;
   std::map<int, std::vector<int>> unmatched_frames;  // id → frames (ordered by insertion of the id)
-  std::vector<int> unmatched_order;                   // ids in first-insertion order (dict order)
+  std::vector<int> unmatched_order;                  // ids in first-insertion order (dict order)
   std::map<int, int> keep_alive;
   std::vector<std::pair<std::pair<int, int>, std::vector<int>>> overlap_pairs;  // dict order
   std::set<int> removed;

@@ -27,27 +27,30 @@ Image to_image(const Tensor& chw) {
 
 }  // namespace
 
-ConceptSession::ConceptSession(std::shared_ptr<const Sam3ImageModel> model, std::shared_ptr<const ClipTokenizer> tokenizer,
+ConceptSession::ConceptSession(std::shared_ptr<const Sam3ImageModel> model,
+                               std::shared_ptr<const ClipTokenizer> tokenizer,
                                std::unique_ptr<io::FrameSource> frames, const ConceptVideoOptions& options)
     : model_(std::move(model)), tokenizer_(std::move(tokenizer)), frames_(std::move(frames)) {
   SAM3RT_CHECK(model_ != nullptr, kInvalidArgument, "ConceptSession needs a model");
   SAM3RT_CHECK(frames_ != nullptr, kInvalidArgument, "ConceptSession needs a frame source");
-  SAM3RT_CHECK(model_->has_tracker(), kUnsupported,
-               "this model has no tracker weights (tracker.*), which concept tracking in video needs; use the "
-               "full sam3.pt, a Hugging Face sam3_video folder or a .sam3rt converted from one");
-  SAM3RT_CHECK(tokenizer_ != nullptr, kInvalidArgument,
-               "this model has no tokenizer, and concept prompts (even a box alone, which uses the text "
-               "\"visual\") need one; pass the CLIP merges file (bpe_simple_vocab_16e6.txt.gz) with --tokenizer");
+  SAM3RT_CHECK(
+      model_->has_tracker(), kUnsupported,
+      "this model has no tracker weights (tracker.*), which concept tracking in video needs; use the "
+      "full sam3.pt, a Hugging Face sam3_video folder or a .sam3rt converted from one");
+  SAM3RT_CHECK(
+      tokenizer_ != nullptr, kInvalidArgument,
+      "this model has no tokenizer, and concept prompts (even a box alone, which uses the text "
+      "\"visual\") need one; pass the CLIP merges file (bpe_simple_vocab_16e6.txt.gz) with --tokenizer");
   const io::VideoInfo& info = frames_->info();
-  SAM3RT_CHECK(info.frame_count > 0 && info.frame_count <= (int64_t{1} << 30), kInvalidArgument, "the video has ",
-               info.frame_count, " frames");
+  SAM3RT_CHECK(info.frame_count > 0 && info.frame_count <= (int64_t{1} << 30), kInvalidArgument,
+               "the video has ", info.frame_count, " frames");
   TrackerOptions tracker_options;
   tracker_options.use_memory_selection = options.use_memory_selection;
   tracker_ = std::make_unique<Sam3Tracker>(model_->config(), model_->weights(), tracker_options);
   video_ = std::make_unique<ConceptVideo>(
       *model_, *tracker_, [this](int f) { return pixels(f); },
-      [this](const std::string& t) { return text_features(t); }, static_cast<int>(info.frame_count), info.width,
-      info.height, options);
+      [this](const std::string& t) { return text_features(t); }, static_cast<int>(info.frame_count),
+      info.width, info.height, options);
 }
 
 ConceptSession::~ConceptSession() = default;
@@ -95,7 +98,8 @@ ConceptFrame ConceptSession::add_prompt(int frame, const std::optional<std::stri
   return video_->add_prompt(frame, text, box);
 }
 
-ConceptFrame ConceptSession::add_points(int frame, int obj_id, const std::vector<std::array<float, 2>>& points,
+ConceptFrame ConceptSession::add_points(int frame, int obj_id,
+                                        const std::vector<std::array<float, 2>>& points,
                                         const std::vector<int>& labels) {
   const ScopedContext scoped(context_);
   return video_->add_points(frame, obj_id, points, labels);
@@ -108,7 +112,8 @@ void ConceptSession::remove_object(int obj_id) {
 
 void ConceptSession::reset() { video_->reset(); }
 
-void ConceptSession::propagate(PropagateDirection direction, std::optional<int> start, std::optional<int> max_frames,
+void ConceptSession::propagate(PropagateDirection direction, std::optional<int> start,
+                               std::optional<int> max_frames,
                                const std::function<void(const ConceptFrame&)>& on_frame) {
   const ScopedContext scoped(context_);
   // With bounded memory, the forward half of "both" keeps what the backward half will read.

@@ -37,7 +37,8 @@ class ConceptSession {
   const ConceptVideoOptions& options() const { return video_->options(); }
 
   // ref: add_prompt with text and/or one box (relative x, y, w, h): restarts the session.
-  ConceptFrame add_prompt(int frame, const std::optional<std::string>& text, const std::optional<ConceptBox>& box);
+  ConceptFrame add_prompt(int frame, const std::optional<std::string>& text,
+                          const std::optional<ConceptBox>& box);
   // ref: add_prompt with points (relative x, y; labels 1/0) and obj_id: refine or add one object.
   ConceptFrame add_points(int frame, int obj_id, const std::vector<std::array<float, 2>>& points,
                           const std::vector<int>& labels);

@@ -37,9 +37,12 @@ Tensor stack_masks(const std::vector<const std::vector<float>*>& masks, int L, D
 
 const char* type_name(PropagationType t) {
   switch (t) {
-    case PropagationType::kFull: return "propagation_full";
-    case PropagationType::kPartial: return "propagation_partial";
-    case PropagationType::kFetch: return "propagation_fetch";
+    case PropagationType::kFull:
+      return "propagation_full";
+    case PropagationType::kPartial:
+      return "propagation_partial";
+    case PropagationType::kFetch:
+      return "propagation_fetch";
   }
   return "";
 }
@@ -66,7 +69,8 @@ ConceptVideo::ConceptVideo(const Sam3ImageModel& model, const Sam3Tracker& track
     // ref: Sam3VideoBase.__init__ asserts
     SAM3RT_CHECK(options_.hotstart_unmatch_thresh <= options_.hotstart_delay &&
                      options_.hotstart_dup_thresh <= options_.hotstart_delay,
-                 kInvalidArgument, "hotstart_unmatch_thresh and hotstart_dup_thresh must not exceed hotstart_delay");
+                 kInvalidArgument,
+                 "hotstart_unmatch_thresh and hotstart_dup_thresh must not exceed hotstart_delay");
   }
 }
 
@@ -216,7 +220,8 @@ void ConceptVideo::propagate_states(const std::vector<VideoTracker*>& states, in
     const TrackedFrame t = s->track_frame(frame, reverse, run_mem_encoder);
     const Tensor low = t.low_res_masks.to(Device::cpu()).contiguous();
     const std::vector<float> sc = t.object_score_logits.to(Device::cpu()).to_vector();
-    SAM3RT_ASSERT(low.numel() == static_cast<int64_t>(t.object_ids.size() * LL), "tracker masks are [B, 1, L, L]");
+    SAM3RT_ASSERT(low.numel() == static_cast<int64_t>(t.object_ids.size() * LL),
+                  "tracker masks are [B, 1, L, L]");
     for (size_t b = 0; b < t.object_ids.size(); ++b) {
       ids.push_back(t.object_ids[b]);
       const float* m = low.data<float>() + b * LL;
@@ -236,7 +241,8 @@ void ConceptVideo::recondition(int frame, const Detections& det, const Associati
     std::vector<float> m = ops::interpolate_bilinear(low, S, S).to(Device::cpu()).to_vector();
     for (float& v : m) v = v > 0.f ? 1.f : 0.f;
     const Tensor mask = Tensor::from_vector({S, S}, m);
-    const size_t idx = static_cast<size_t>(std::find(obj_ids_.begin(), obj_ids_.end(), trk_id) - obj_ids_.begin());
+    const size_t idx =
+        static_cast<size_t>(std::find(obj_ids_.begin(), obj_ids_.end(), trk_id) - obj_ids_.begin());
     SAM3RT_ASSERT(idx < obj_ids_.size(), "reconditioned object is tracked");
     if (!(trk_scores[idx] > kReconditionObjectScoreLogit)) continue;
     for (auto& s : states_)
@@ -254,10 +260,12 @@ void ConceptVideo::update_memories(int frame, const std::vector<std::vector<floa
   const Device device = tracker_.device();
   std::vector<const std::vector<float>*> ptrs;
   for (const auto& m : low_res) ptrs.push_back(&m);
-  const Tensor high_t = ops::interpolate_bilinear(stack_masks(ptrs, L_, device), S, S).to(Device::cpu()).contiguous();
+  const Tensor high_t =
+      ops::interpolate_bilinear(stack_masks(ptrs, L_, device), S, S).to(Device::cpu()).contiguous();
   const size_t SS = static_cast<size_t>(S) * S;
   std::vector<std::vector<float>> high(low_res.size());
-  for (size_t i = 0; i < high.size(); ++i) high[i].assign(high_t.data<float>() + i * SS, high_t.data<float>() + (i + 1) * SS);
+  for (size_t i = 0; i < high.size(); ++i)
+    high[i].assign(high_t.data<float>() + i * SS, high_t.data<float>() + (i + 1) * SS);
   suppress_pixelwise_area_shrinkage(high);
   // the mask area stands in for the object score
   std::vector<float> scores(high.size());
@@ -272,10 +280,11 @@ void ConceptVideo::update_memories(int frame, const std::vector<std::vector<floa
     slice.reserve(B * SS);
     for (size_t i = start; i < start + B; ++i) slice.insert(slice.end(), high[i].begin(), high[i].end());
     const Tensor masks = Tensor::from_vector({static_cast<int64_t>(B), 1, S, S}, slice).to(device);
-    const Tensor obj = Tensor::from_vector({static_cast<int64_t>(B), 1},
-                                           std::vector<float>(scores.begin() + static_cast<std::ptrdiff_t>(start),
-                                                              scores.begin() + static_cast<std::ptrdiff_t>(start + B)))
-                           .to(device);
+    const Tensor obj =
+        Tensor::from_vector({static_cast<int64_t>(B), 1},
+                            std::vector<float>(scores.begin() + static_cast<std::ptrdiff_t>(start),
+                                               scores.begin() + static_cast<std::ptrdiff_t>(start + B)))
+            .to(device);
     s->set_frame_memory(frame, tracker_.encode_new_memory(feats, masks, obj, false));
     start += B;
   }
@@ -288,7 +297,9 @@ void ConceptVideo::add_new_objects(int frame, const std::vector<int>& ids, const
   auto state = new_state();
   std::vector<const std::vector<float>*> ptrs;
   for (int d : dets) ptrs.push_back(&det.masks[d]);
-  const Tensor high = ops::interpolate_bilinear(stack_masks(ptrs, L_, tracker_.device()), S, S).to(Device::cpu()).contiguous();
+  const Tensor high = ops::interpolate_bilinear(stack_masks(ptrs, L_, tracker_.device()), S, S)
+                          .to(Device::cpu())
+                          .contiguous();
   const size_t SS = static_cast<size_t>(S) * S;
   for (size_t i = 0; i < ids.size(); ++i) {
     std::vector<float> m(high.data<float>() + i * SS, high.data<float>() + (i + 1) * SS);
@@ -314,8 +325,10 @@ void ConceptVideo::remove_from_states(int obj_id) {
 }
 
 Rle ConceptVideo::video_res_mask(const float* low_res) const {
-  const Tensor low = Tensor::from_vector({1, 1, L_, L_}, std::vector<float>(low_res, low_res + static_cast<size_t>(L_) * L_));
-  const Tensor up = ops::interpolate_bilinear(low.to(tracker_.device()), height_, width_).to(Device::cpu()).contiguous();
+  const Tensor low = Tensor::from_vector({1, 1, L_, L_},
+                                         std::vector<float>(low_res, low_res + static_cast<size_t>(L_) * L_));
+  const Tensor up =
+      ops::interpolate_bilinear(low.to(tracker_.device()), height_, width_).to(Device::cpu()).contiguous();
   const std::vector<uint8_t> bin = binarize(up.data<float>(), static_cast<size_t>(width_) * height_);
   return rle_encode(bin.data(), height_, width_);
 }
@@ -404,8 +417,9 @@ ConceptVideo::FrameOut ConceptVideo::run_frame(int frame, bool reverse) {
   // metadata (ref: the end of run_tracker_update_planning_phase)
   std::vector<int> ids_after = obj_ids_;
   ids_after.insert(ids_after.end(), new_ids.begin(), new_ids.end());
-  ids_after.erase(std::remove_if(ids_after.begin(), ids_after.end(), [&](int id) { return newly_removed.count(id) > 0; }),
-                  ids_after.end());
+  ids_after.erase(
+      std::remove_if(ids_after.begin(), ids_after.end(), [&](int id) { return newly_removed.count(id) > 0; }),
+      ids_after.end());
   std::map<int, float>& frame_scores = tracker_scores_[frame];
   for (size_t i = 0; i < new_ids.size(); ++i) {
     obj_id_to_score_[new_ids[i]] = det.scores[new_dets[i]];
@@ -484,7 +498,8 @@ ConceptFrame ConceptVideo::postprocess(int frame, const FrameOut& out, const std
     masks.push_back(std::move(m));
   }
   object_wise_non_overlap(masks, tracker_probs);
-  for (size_t i = 0; i < masks.size(); ++i) result.objects[i].mask = rle_encode(masks[i].data(), height_, width_);
+  for (size_t i = 0; i < masks.size(); ++i)
+    result.objects[i].mask = rle_encode(masks[i].data(), height_, width_);
   return result;
 }
 
@@ -504,15 +519,16 @@ std::map<int, Rle> ConceptVideo::cached_masks(int frame) const {
 // ref: Sam3VideoInference.add_prompt (text / box)
 ConceptFrame ConceptVideo::add_prompt(int frame, const std::optional<std::string>& text,
                                       const std::optional<ConceptBox>& box) {
-  SAM3RT_CHECK(frame >= 0 && frame < num_frames_, kInvalidArgument, "prompt on frame ", frame, " but the video has ",
-               num_frames_, " frames (0..", num_frames_ - 1, ")");
+  SAM3RT_CHECK(frame >= 0 && frame < num_frames_, kInvalidArgument, "prompt on frame ", frame,
+               " but the video has ", num_frames_, " frames (0..", num_frames_ - 1, ")");
   SAM3RT_CHECK(text || box, kInvalidArgument, "a concept prompt needs a text, a box or both");
   BoxPrompt geometric;
   if (box) {
     const auto& b = box->xywh;
     for (float v : b)
       SAM3RT_CHECK(std::isfinite(v) && v >= 0.f && v <= 1.f, kInvalidArgument,
-                   "box coordinates are relative x, y, w, h in [0, 1], got ", b[0], ",", b[1], ",", b[2], ",", b[3]);
+                   "box coordinates are relative x, y, w, h in [0, 1], got ", b[0], ",", b[1], ",", b[2], ",",
+                   b[3]);
     geometric = {b[0] + 0.5f * b[2], b[1] + 0.5f * b[3], b[2], b[3], box->positive};
     SAM3RT_CHECK(geometric.cx <= 1.f && geometric.cy <= 1.f, kInvalidArgument,
                  "the box's centre lies outside the frame: ", b[0], ",", b[1], ",", b[2], ",", b[3]);
@@ -540,17 +556,20 @@ static void clear_detector_cond_frames(VideoTracker& state, int obj_id, int refi
 // ref: Sam3VideoInferenceWithInstanceInteractivity.add_tracker_new_points
 ConceptFrame ConceptVideo::add_points(int frame, int obj_id, const std::vector<std::array<float, 2>>& points,
                                       const std::vector<int>& labels) {
-  SAM3RT_CHECK(frame >= 0 && frame < num_frames_, kInvalidArgument, "prompt on frame ", frame, " but the video has ",
-               num_frames_, " frames (0..", num_frames_ - 1, ")");
+  SAM3RT_CHECK(frame >= 0 && frame < num_frames_, kInvalidArgument, "prompt on frame ", frame,
+               " but the video has ", num_frames_, " frames (0..", num_frames_ - 1, ")");
   SAM3RT_CHECK(!points.empty() && points.size() == labels.size(), kInvalidArgument,
-               "clicks need as many labels as points (got ", points.size(), " points, ", labels.size(), " labels)");
+               "clicks need as many labels as points (got ", points.size(), " points, ", labels.size(),
+               " labels)");
   SAM3RT_CHECK(obj_id >= 0, kInvalidArgument, "object ids are non-negative, got ", obj_id);
   std::vector<VideoClick> clicks;
   for (size_t i = 0; i < points.size(); ++i) {
     SAM3RT_CHECK(std::isfinite(points[i][0]) && std::isfinite(points[i][1]), kInvalidArgument,
                  "click coordinates must be finite");
-    SAM3RT_CHECK(labels[i] == 0 || labels[i] == 1, kInvalidArgument, "click labels are 1 (positive) or 0 (negative)");
-    clicks.push_back({points[i][0] * static_cast<float>(width_), points[i][1] * static_cast<float>(height_), labels[i]});
+    SAM3RT_CHECK(labels[i] == 0 || labels[i] == 1, kInvalidArgument,
+                 "click labels are 1 (positive) or 0 (negative)");
+    clicks.push_back(
+        {points[i][0] * static_cast<float>(width_), points[i][1] * static_cast<float>(height_), labels[i]});
   }
   metadata_initialized_ = true;
   detect(frame, false, true, nullptr);  // ref: _prepare_backbone_feats (the features)
@@ -560,7 +579,8 @@ ConceptFrame ConceptVideo::add_points(int frame, int obj_id, const std::vector<s
   if (!known) {
     const int max_objects = options_.max_num_objects > 0 ? options_.max_num_objects : 10000;
     if (static_cast<int>(obj_ids_.size()) >= max_objects) {
-      log_warning("cannot add object ", obj_id, ": already tracking ", obj_ids_.size(), " objects (max_num_objects)");
+      log_warning("cannot add object ", obj_id, ": already tracking ", obj_ids_.size(),
+                  " objects (max_num_objects)");
       ConceptFrame empty;
       empty.frame = frame;
       return empty;
@@ -579,9 +599,11 @@ ConceptFrame ConceptVideo::add_points(int frame, int obj_id, const std::vector<s
   hotstart_.removed.erase(obj_id);
   for (auto& [f, ids] : hotstart_.suppressed) ids.erase(obj_id);
 
-  const Tensor video_res = state->add_points(frame, obj_id, clicks).to(Device::cpu()).contiguous();  // [B, 1, H, W]
-  const size_t idx = static_cast<size_t>(
-      std::find(state->object_ids().begin(), state->object_ids().end(), obj_id) - state->object_ids().begin());
+  const Tensor video_res =
+      state->add_points(frame, obj_id, clicks).to(Device::cpu()).contiguous();  // [B, 1, H, W]
+  const size_t idx =
+      static_cast<size_t>(std::find(state->object_ids().begin(), state->object_ids().end(), obj_id) -
+                          state->object_ids().begin());
   const size_t plane = static_cast<size_t>(width_) * height_;
   std::vector<float> mask(video_res.data<float>() + idx * plane, video_res.data<float>() + (idx + 1) * plane);
   fill_holes_in_mask_scores(mask.data(), height_, width_, options_.fill_hole_area);
@@ -621,7 +643,8 @@ std::pair<PropagationType, std::vector<int>> ConceptVideo::parse_action_history(
                        actions_[actions_.size() - 2].type != "propagation_fetch";
     if (twice || (last.frame && (*last.frame == 0 || *last.frame == num_frames_ - 1)))
       return {PropagationType::kFetch, {}};
-    return {last.type == "propagation_full" ? PropagationType::kFull : PropagationType::kPartial, last.obj_ids};
+    return {last.type == "propagation_full" ? PropagationType::kFull : PropagationType::kPartial,
+            last.obj_ids};
   }
   std::set<int> ids;
   for (auto a = actions_.rbegin(); a != actions_.rend(); ++a) {
@@ -633,12 +656,12 @@ std::pair<PropagationType, std::vector<int>> ConceptVideo::parse_action_history(
 }
 
 // ref: Sam3VideoInference._get_processing_order
-std::vector<int> ConceptVideo::processing_order(std::optional<int> start, std::optional<int> max_frames, bool reverse,
-                                                int* end_frame) const {
+std::vector<int> ConceptVideo::processing_order(std::optional<int> start, std::optional<int> max_frames,
+                                                bool reverse, int* end_frame) const {
   SAM3RT_CHECK(!frames_with_outputs_.empty() || start, kInvalidArgument,
                "no prompts yet: add a text or box prompt on a frame before propagating");
-  SAM3RT_CHECK(!start || (*start >= 0 && *start < num_frames_), kInvalidArgument, "start frame ", start.value_or(0),
-               " is outside the video (0..", num_frames_ - 1, ")");
+  SAM3RT_CHECK(!start || (*start >= 0 && *start < num_frames_), kInvalidArgument, "start frame ",
+               start.value_or(0), " is outside the video (0..", num_frames_ - 1, ")");
   SAM3RT_CHECK(!max_frames || *max_frames >= 0, kInvalidArgument, "the frame limit must not be negative");
   const int s = start ? *start : *frames_with_outputs_.begin();
   const int m = max_frames ? *max_frames : num_frames_;

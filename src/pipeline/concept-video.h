@@ -35,10 +35,10 @@ namespace sam3rt::pipeline {
 // One object of an emitted frame (ref: Sam3VideoInference._postprocess_output).
 struct ConceptObject {
   int id = 0;
-  float score = 0;          // out_probs: the detection probability at birth (1 for clicked objects)
-  float tracker_score = 0;  // σ(tracker object-score logit) on this frame (0 when unknown)
+  float score = 0;                  // out_probs: the detection probability at birth (1 for clicked objects)
+  float tracker_score = 0;          // σ(tracker object-score logit) on this frame (0 when unknown)
   std::array<float, 4> box_xywh{};  // from the mask before non-overlap, normalised by W and H
-  Rle mask;                          // at video resolution, after the object-wise non-overlap
+  Rle mask;                         // at video resolution, after the object-wise non-overlap
 };
 
 struct ConceptFrame {
@@ -52,14 +52,14 @@ struct ConceptFrame {
 struct ConceptFrameTrace {
   int frame = 0;
   bool reverse = false, allow_new_detections = false, partial = false;
-  std::vector<float> det_raw_logits, det_logits;     // [Q] before / after NMS and gating
-  std::vector<int> det_query_idx;                    // kept queries (ascending)
-  std::vector<float> det_scores;                     // [D]
-  std::vector<std::vector<float>> det_masks;         // D × L·L logits
-  std::vector<int> trk_obj_ids;                      // tracks before the frame
-  std::vector<std::vector<float>> trk_masks;         // M × L·L (filled)
-  std::vector<float> trk_obj_score_logits;           // [M]
-  std::vector<std::vector<float>> trk_final_masks;   // after occlusion suppression
+  std::vector<float> det_raw_logits, det_logits;    // [Q] before / after NMS and gating
+  std::vector<int> det_query_idx;                   // kept queries (ascending)
+  std::vector<float> det_scores;                    // [D]
+  std::vector<std::vector<float>> det_masks;        // D × L·L logits
+  std::vector<int> trk_obj_ids;                     // tracks before the frame
+  std::vector<std::vector<float>> trk_masks;        // M × L·L (filled)
+  std::vector<float> trk_obj_score_logits;          // [M]
+  std::vector<std::vector<float>> trk_final_masks;  // after occlusion suppression
   Association assoc;
   std::vector<int> new_obj_ids;
   std::set<int> newly_removed, removed, suppressed, occlusion_suppressed;
@@ -84,8 +84,9 @@ enum class PropagationType { kFull, kPartial, kFetch };
 
 class ConceptVideo {
  public:
-  ConceptVideo(const Sam3ImageModel& model, const Sam3Tracker& tracker, PixelProvider pixels, TextProvider text,
-               int num_frames, int video_width, int video_height, const ConceptVideoOptions& options = {});
+  ConceptVideo(const Sam3ImageModel& model, const Sam3Tracker& tracker, PixelProvider pixels,
+               TextProvider text, int num_frames, int video_width, int video_height,
+               const ConceptVideoOptions& options = {});
   ~ConceptVideo();
 
   int num_frames() const { return num_frames_; }
@@ -95,7 +96,8 @@ class ConceptVideo {
   // runs the frame. text: none or "visual" = the box alone. At most one box (kInvalidArgument for
   // more, for coordinates outside [0, 1] or for neither text nor box). → the frame's output
   // (no hotstart hiding).
-  ConceptFrame add_prompt(int frame, const std::optional<std::string>& text, const std::optional<ConceptBox>& box);
+  ConceptFrame add_prompt(int frame, const std::optional<std::string>& text,
+                          const std::optional<ConceptBox>& box);
   // ref: add_tracker_new_points: clicks (relative [0, 1] coordinates, label 1/0) on one object:
   // an existing id is refined, an unknown id becomes a new object. → the frame's output.
   ConceptFrame add_points(int frame, int obj_id, const std::vector<std::array<float, 2>>& points,
@@ -171,11 +173,14 @@ class ConceptVideo {
   // ref: _postprocess_output
   ConceptFrame postprocess(int frame, const FrameOut& out, const std::set<int>& hidden) const;
   // ref: _propogate_tracker_one_frame_local_gpu
-  void propagate_states(const std::vector<VideoTracker*>& states, int frame, bool reverse, bool run_mem_encoder,
-                        std::vector<int>& ids, std::vector<std::vector<float>>& masks, std::vector<float>& scores);
-  void recondition(int frame, const Detections& det, const Association& assoc, const std::vector<float>& trk_scores);
+  void propagate_states(const std::vector<VideoTracker*>& states, int frame, bool reverse,
+                        bool run_mem_encoder, std::vector<int>& ids, std::vector<std::vector<float>>& masks,
+                        std::vector<float>& scores);
+  void recondition(int frame, const Detections& det, const Association& assoc,
+                   const std::vector<float>& trk_scores);
   void update_memories(int frame, const std::vector<std::vector<float>>& low_res);
-  void add_new_objects(int frame, const std::vector<int>& ids, const Detections& det, const std::vector<int>& dets);
+  void add_new_objects(int frame, const std::vector<int>& ids, const Detections& det,
+                       const std::vector<int>& dets);
   void remove_from_states(int obj_id);
   std::unique_ptr<VideoTracker> new_state();
   VideoTracker* state_of(int obj_id);

@@ -381,7 +381,8 @@ bool VideoTracker::has_object(int obj_id) const {
 // ref: Sam3TrackerPredictor.propagate_in_video (one frame, propagate_preflight=False)
 TrackedFrame VideoTracker::track_frame(int f, bool reverse, bool run_mem_encoder) {
   SAM3RT_CHECK(f >= 0 && f < num_frames_, kInvalidArgument, "frame ", f, " is outside the video");
-  SAM3RT_CHECK(!outputs_.cond.empty(), kInvalidArgument, "nothing to track: add points, a box or a mask first");
+  SAM3RT_CHECK(!outputs_.cond.empty(), kInvalidArgument,
+               "nothing to track: add points, a box or a mask first");
   const int B = static_cast<int>(objects_.size());
   const bool clear_around = kClearNonCondMemAroundInput && B <= 1;
   TrackerFrameOutput out;
@@ -393,7 +394,8 @@ TrackedFrame VideoTracker::track_frame(int f, bool reverse, bool run_mem_encoder
   } else if (consolidated_non_cond_.count(f)) {
     out = outputs_.non_cond.at(f);
   } else {
-    out = run_single_frame(outputs_, f, B, false, nullptr, Tensor(), reverse, run_mem_encoder, Tensor(), true);
+    out =
+        run_single_frame(outputs_, f, B, false, nullptr, Tensor(), reverse, run_mem_encoder, Tensor(), true);
     outputs_.non_cond[f] = out;
   }
   add_output_per_object(f, out, cond);

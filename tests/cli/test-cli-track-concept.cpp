@@ -32,8 +32,8 @@ struct ConceptRun {
 };
 ConceptRun track(const std::string& args, bool merge_stderr = true) {
   ConceptRun r;
-  r.code = test::run_command(test::cli_path() + " track --quiet --device cpu" + args + (merge_stderr ? " 2>&1" : ""),
-                             &r.out);
+  r.code = test::run_command(
+      test::cli_path() + " track --quiet --device cpu" + args + (merge_stderr ? " 2>&1" : ""), &r.out);
   return r;
 }
 
@@ -64,10 +64,11 @@ TEST(CliTrackConcept, JsonLinesCarryTheOfficialObjectIds) {
   const auto& prompt = session.at("requests").at(0);
   const auto& propagate = session.at("requests").at(1);
   ASSERT_EQ(propagate.at("propagation_direction"), "both");
-  const ConceptRun r = track(model_args() + " --video " + frames() + " --text " + prompt.at("text").get<std::string>() +
-                          " --frame " + std::to_string(prompt.at("frame_index").get<int>()) + fixture_options(session) +
-                          " --direction both --json -",
-                      false);
+  const ConceptRun r =
+      track(model_args() + " --video " + frames() + " --text " + prompt.at("text").get<std::string>() +
+                " --frame " + std::to_string(prompt.at("frame_index").get<int>()) + fixture_options(session) +
+                " --direction both --json -",
+            false);
   ASSERT_EQ(r.code, 0) << r.out;
   const auto lines = lines_of(r.out);
   const auto& yields = propagate.at("yields");
@@ -90,8 +91,9 @@ TEST(CliTrackConcept, JsonLinesCarryTheOfficialObjectIds) {
 TEST(CliTrackConcept, OutWritesPngsAndNothingMatchedGivesEmptyFrames) {
   test::TempDir dir;
   // a detection threshold no probability exceeds: nothing is found, every frame is still reported
-  const ConceptRun r = track(model_args() + " --video " + frames() +
-                      " --text ball --option score_threshold_detection=1 --max-frames 4 --out " + dir.path());
+  const ConceptRun r =
+      track(model_args() + " --video " + frames() +
+            " --text ball --option score_threshold_detection=1 --max-frames 4 --out " + dir.path());
   ASSERT_EQ(r.code, 0) << r.out;
   std::ifstream in(dir.file("track.jsonl"));
   const auto lines = lines_of(std::string(std::istreambuf_iterator<char>(in), {}));
@@ -103,8 +105,8 @@ TEST(CliTrackConcept, OutWritesPngsAndNothingMatchedGivesEmptyFrames) {
   test::TempDir pngs;
   const nlohmann::json session =
       nlohmann::json::parse(std::ifstream(test::concept_video_dir() + "/sessions/text_frame0.json"));
-  const ConceptRun r2 = track(model_args() + " --video " + frames() + " --text ball" + fixture_options(session) +
-                       " --out " + pngs.path());
+  const ConceptRun r2 = track(model_args() + " --video " + frames() + " --text ball" +
+                              fixture_options(session) + " --out " + pngs.path());
   ASSERT_EQ(r2.code, 0) << r2.out;
   EXPECT_TRUE(fs::exists(pngs.file("frame_00017_obj_2.png")));
   EXPECT_TRUE(fs::exists(pngs.file("track.jsonl")));
@@ -128,7 +130,8 @@ TEST(CliTrackConcept, BadInputIsAOneLineErrorAndLeavesNoOutput) {
       {m + " --video " + frames() + " --text visual", 2, "--box"},
       {m + " --video " + frames() + " --text ball --option new_det_thresh", 2, "NAME=VALUE"},
       {m + " --video " + frames() + " --text ball --option new_det_thresh=abc", 2, "not a number"},
-      {m + " --video " + frames() + " --text ball --option no_such_option=1", 2, "unknown concept-video option"},
+      {m + " --video " + frames() + " --text ball --option no_such_option=1", 2,
+       "unknown concept-video option"},
       {m + " --video " + frames() + " --text ball --option hotstart_delay=1.5", 2, "integer"},
       {m + " --video " + frames() + " --point 0:10,10 --option hotstart_delay=1", 2, "--text"},
       {m + " --video " + frames() + " --text ball --box 0:1,1,500,5", 2, "outside"},

@@ -101,7 +101,8 @@ struct Comparer {
       }
       // boxes come from the masks: a boundary pixel that flips moves an edge by one pixel
       for (int k = 0; k < 4; ++k)
-        EXPECT_NEAR(o.box_xywh[k], boxes[i * 4 + k], 1.01 / std::min(W, H)) << key << ": object " << o.id << " box";
+        EXPECT_NEAR(o.box_xywh[k], boxes[i * 4 + k], 1.01 / std::min(W, H))
+            << key << ": object " << o.id << " box";
       Tensor r = packed.narrow(0, static_cast<int64_t>(i), 1).contiguous();
       const std::vector<uint8_t> rm = unpack_bits(r, pixels);
       const std::vector<uint8_t> om = pipeline::rle_decode(o.mask);
@@ -126,11 +127,14 @@ struct Comparer {
       if (const Tensor* s = get(at + ".partial.obj_score_logits")) {
         const std::vector<float> r = s->to_vector();
         ASSERT_EQ(r.size(), t.trk_obj_score_logits.size()) << at;
-        for (size_t i = 0; i < r.size(); ++i) EXPECT_NEAR(t.trk_obj_score_logits[i], r[i], 1e-3) << at << " partial score";
+        for (size_t i = 0; i < r.size(); ++i)
+          EXPECT_NEAR(t.trk_obj_score_logits[i], r[i], 1e-3) << at << " partial score";
       }
       return;
     }
-    if (rec.contains("reverse")) { EXPECT_EQ(t.reverse, rec["reverse"].get<bool>()) << at; }
+    if (rec.contains("reverse")) {
+      EXPECT_EQ(t.reverse, rec["reverse"].get<bool>()) << at;
+    }
     if (rec.contains("allow_new_detections")) {
       EXPECT_EQ(t.allow_new_detections, rec["allow_new_detections"].get<bool>()) << at;
     }
@@ -138,7 +142,8 @@ struct Comparer {
       const std::vector<float> r = raw->to_vector();
       ASSERT_EQ(r.size(), t.det_raw_logits.size()) << at;
       for (size_t q = 0; q < r.size(); ++q) {
-        report.worst_det_diff = std::max(report.worst_det_diff, static_cast<double>(std::fabs(r[q] - t.det_raw_logits[q])));
+        report.worst_det_diff =
+            std::max(report.worst_det_diff, static_cast<double>(std::fabs(r[q] - t.det_raw_logits[q])));
         EXPECT_NEAR(t.det_raw_logits[q], r[q], 1e-3) << at << ": detector joint logit of query " << q;
       }
     }
@@ -146,9 +151,11 @@ struct Comparer {
     EXPECT_EQ(t.trk_obj_ids, ints(rec.at("trk_obj_ids"))) << at << ": tracks before the frame";
     if (const Tensor* s = get(at + ".det.scores"); s && t.det_query_idx == ints(rec.at("det_query_idx"))) {
       const std::vector<float> r = s->to_vector();
-      for (size_t i = 0; i < r.size(); ++i) EXPECT_NEAR(t.det_scores[i], r[i], 1e-4) << at << ": detection " << i;
+      for (size_t i = 0; i < r.size(); ++i)
+        EXPECT_NEAR(t.det_scores[i], r[i], 1e-4) << at << ": detection " << i;
     }
-    if (const Tensor* s = get(at + ".trk.obj_score_logits"); s && t.trk_obj_ids == ints(rec.at("trk_obj_ids"))) {
+    if (const Tensor* s = get(at + ".trk.obj_score_logits");
+        s && t.trk_obj_ids == ints(rec.at("trk_obj_ids"))) {
       const std::vector<float> r = s->to_vector();
       for (size_t i = 0; i < r.size(); ++i)
         EXPECT_NEAR(t.trk_obj_score_logits[i], r[i], 1e-3) << at << ": tracker score of " << t.trk_obj_ids[i];
@@ -165,28 +172,39 @@ struct Comparer {
     }
     EXPECT_EQ(t.new_obj_ids, ints(rec.at("new_obj_ids"))) << at << ": new objects";
     EXPECT_EQ(t.assoc.new_dets, ints(rec.at("new_det_inds"))) << at << ": new detections";
-    EXPECT_EQ(sorted(t.assoc.unmatched_trks), sorted(ints(rec.at("unmatched_trk_obj_ids")))) << at << ": unmatched";
-    EXPECT_EQ(sorted(t.assoc.empty_trks), sorted(ints(rec.at("empty_trk_obj_ids")))) << at << ": empty tracks";
+    EXPECT_EQ(sorted(t.assoc.unmatched_trks), sorted(ints(rec.at("unmatched_trk_obj_ids"))))
+        << at << ": unmatched";
+    EXPECT_EQ(sorted(t.assoc.empty_trks), sorted(ints(rec.at("empty_trk_obj_ids"))))
+        << at << ": empty tracks";
     EXPECT_EQ(sorted(t.newly_removed), ints(rec.at("newly_removed_obj_ids"))) << at << ": hotstart removals";
     EXPECT_EQ(sorted(t.removed), ints(rec.at("removed_obj_ids"))) << at << ": removed so far";
-    if (rec.contains("suppressed_obj_ids")) { EXPECT_EQ(sorted(t.suppressed), ints(rec["suppressed_obj_ids"])) << at; }
-    if (rec.contains("occlusion_suppressed_obj_ids")) {
-      EXPECT_EQ(sorted(t.occlusion_suppressed), ints(rec["occlusion_suppressed_obj_ids"])) << at << ": occlusion";
+    if (rec.contains("suppressed_obj_ids")) {
+      EXPECT_EQ(sorted(t.suppressed), ints(rec["suppressed_obj_ids"])) << at;
     }
-    if (rec.contains("reconditioned")) { EXPECT_EQ(t.reconditioned, rec["reconditioned"].get<bool>()) << at; }
+    if (rec.contains("occlusion_suppressed_obj_ids")) {
+      EXPECT_EQ(sorted(t.occlusion_suppressed), ints(rec["occlusion_suppressed_obj_ids"]))
+          << at << ": occlusion";
+    }
+    if (rec.contains("reconditioned")) {
+      EXPECT_EQ(t.reconditioned, rec["reconditioned"].get<bool>()) << at;
+    }
     EXPECT_EQ(t.obj_ids_after, ints(rec.at("obj_ids_after"))) << at << ": objects after the frame";
     if (rec.contains("det_to_matched_trk_obj_ids")) {
       for (const auto& [d, ids] : rec["det_to_matched_trk_obj_ids"].items()) {
         auto it = t.assoc.det_to_matched_trks.find(std::stoi(d));
         EXPECT_TRUE(it != t.assoc.det_to_matched_trks.end()) << at << ": det " << d;
-        if (it != t.assoc.det_to_matched_trks.end()) { EXPECT_EQ(sorted(it->second), sorted(ints(ids))) << at << ": det " << d; }
+        if (it != t.assoc.det_to_matched_trks.end()) {
+          EXPECT_EQ(sorted(it->second), sorted(ints(ids))) << at << ": det " << d;
+        }
       }
     }
     if (rec.contains("obj_id_to_score"))
       for (const auto& [id, v] : rec["obj_id_to_score"].items()) {
         auto it = t.obj_id_to_score.find(std::stoi(id));
         EXPECT_TRUE(it != t.obj_id_to_score.end()) << at << ": score of " << id;
-        if (it != t.obj_id_to_score.end()) { EXPECT_NEAR(it->second, v.get<double>(), 1e-4) << at << ": score of " << id; }
+        if (it != t.obj_id_to_score.end()) {
+          EXPECT_NEAR(it->second, v.get<double>(), 1e-4) << at << ": score of " << id;
+        }
       }
   }
 };
@@ -239,7 +257,8 @@ ConceptParityReport run_concept_video_session(const std::string& name, Device de
     return model->encode_text(Tensor::from_vector_i32({1, context}, tokenizer.encode(t, context)));
   };
   const int W = manifest.at("video_size_wh")[0], H = manifest.at("video_size_wh")[1];
-  pipeline::ConceptVideo video(*model, tracker, pixels, text, manifest.at("num_frames").get<int>(), W, H, options);
+  pipeline::ConceptVideo video(*model, tracker, pixels, text, manifest.at("num_frames").get<int>(), W, H,
+                               options);
   std::vector<pipeline::ConceptFrameTrace> trace;
   video.set_trace(&trace);
   Comparer cmp{reference, report, W, H};
@@ -249,7 +268,8 @@ ConceptParityReport run_concept_video_session(const std::string& name, Device de
   auto check_records = [&](size_t request) {
     // every record of this request against the trace entries made since the last check
     std::vector<const json*> mine;
-    for (; next_record < records.size() && records[next_record].value("request", -1) == static_cast<int>(request);
+    for (; next_record < records.size() &&
+           records[next_record].value("request", -1) == static_cast<int>(request);
          ++next_record)
       mine.push_back(&records[next_record]);
     EXPECT_EQ(trace.size(), mine.size()) << "r" << request << ": frames run through the per-frame algorithm";
@@ -277,8 +297,9 @@ ConceptParityReport run_concept_video_session(const std::string& name, Device de
         std::optional<pipeline::ConceptBox> box;
         if (q.contains("bounding_boxes") && !q["bounding_boxes"].is_null()) {
           const auto& b = q["bounding_boxes"][0];
-          box = pipeline::ConceptBox{{b[0].get<float>(), b[1].get<float>(), b[2].get<float>(), b[3].get<float>()},
-                                     q["bounding_box_labels"][0].get<int>() != 0};
+          box = pipeline::ConceptBox{
+              {b[0].get<float>(), b[1].get<float>(), b[2].get<float>(), b[3].get<float>()},
+              q["bounding_box_labels"][0].get<int>() != 0};
         }
         out = video.add_prompt(frame, t, box);
       }
@@ -287,20 +308,24 @@ ConceptParityReport run_concept_video_session(const std::string& name, Device de
     } else if (type == "propagate_in_video") {
       const std::string dir = q.value("propagation_direction", std::string("both"));
       std::optional<int> start, max_frames;
-      if (q.contains("start_frame_index") && !q["start_frame_index"].is_null()) start = q["start_frame_index"].get<int>();
+      if (q.contains("start_frame_index") && !q["start_frame_index"].is_null())
+        start = q["start_frame_index"].get<int>();
       if (q.contains("max_frame_num_to_track") && !q["max_frame_num_to_track"].is_null())
         max_frames = q["max_frame_num_to_track"].get<int>();
       std::vector<ConceptFrame> emitted;
       std::vector<pipeline::PropagationType> types;
       auto collect = [&](const ConceptFrame& f) {
         emitted.push_back(f);
-        report.max_stored_tracker_frames = std::max(report.max_stored_tracker_frames, video.stored_tracker_frames());
+        report.max_stored_tracker_frames =
+            std::max(report.max_stored_tracker_frames, video.stored_tracker_frames());
       };
       const int first = start ? *start : video.default_start();
       video.set_backward_pass_from(dir == "both" && first > 0 ? first - 1 : -1);
-      if (dir == "both" || dir == "forward") types.push_back(video.propagate(start, max_frames, false, collect));
+      if (dir == "both" || dir == "forward")
+        types.push_back(video.propagate(start, max_frames, false, collect));
       video.set_backward_pass_from(-1);
-      if (dir == "both" || dir == "backward") types.push_back(video.propagate(start, max_frames, true, collect));
+      if (dir == "both" || dir == "backward")
+        types.push_back(video.propagate(start, max_frames, true, collect));
       if (q.contains("passes"))
         for (size_t p = 0; p < std::min(types.size(), q["passes"].size()); ++p) {
           const std::string want = q["passes"][p].at("propagation_type");
@@ -331,11 +356,12 @@ ConceptParityReport run_concept_video_session(const std::string& name, Device de
     }
     check_records(r);
   }
-  std::printf("[%s %s%s] %d frames, %d per-frame records; worst score diff %.3g, worst mask agreement %.5f%%, "
-              "worst detector logit diff %.3g; at most %zu tracker frame outputs held\n",
-              name.c_str(), device.str().c_str(), bounded_memory ? " bounded" : "", report.frames_compared,
-              report.records_compared, report.worst_score_diff, report.worst_mask_agreement * 100,
-              report.worst_det_diff, report.max_stored_tracker_frames);
+  std::printf(
+      "[%s %s%s] %d frames, %d per-frame records; worst score diff %.3g, worst mask agreement %.5f%%, "
+      "worst detector logit diff %.3g; at most %zu tracker frame outputs held\n",
+      name.c_str(), device.str().c_str(), bounded_memory ? " bounded" : "", report.frames_compared,
+      report.records_compared, report.worst_score_diff, report.worst_mask_agreement * 100,
+      report.worst_det_diff, report.max_stored_tracker_frames);
   return report;
 }
 

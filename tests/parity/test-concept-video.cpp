@@ -21,6 +21,7 @@ TEST_P(ConceptVideoParity, MatchesWithEverythingKept) {
   EXPECT_GT(r.frames_compared, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Sessions, ConceptVideoParity, ::testing::ValuesIn(test::concept_video_session_names()),
+INSTANTIATE_TEST_SUITE_P(Sessions, ConceptVideoParity,
+                         ::testing::ValuesIn(test::concept_video_session_names()),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ConceptVideoParity);

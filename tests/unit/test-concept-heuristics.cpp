@@ -174,11 +174,14 @@ TEST(ConceptHeuristics, HotstartRemovesTheYoungerDuplicate) {
 TEST(ConceptHeuristics, OcclusionSuppressesTheMoreRecentlyOccluded) {
   const std::vector<std::vector<uint8_t>> masks = {rect(0, 0, 4, 4), rect(0, 0, 4, 4), rect(6, 6, 8, 8)};
   // 0 and 1 overlap fully; 1 was occluded more recently (5 > 2) → 1 is suppressed
-  EXPECT_EQ(suppress_by_recent_occlusion(masks, {2, 5, -1}, 0.7f, false), (std::vector<bool>{false, true, false}));
+  EXPECT_EQ(suppress_by_recent_occlusion(masks, {2, 5, -1}, 0.7f, false),
+            (std::vector<bool>{false, true, false}));
   // never-occluded partner (−1) cannot suppress: j needs last_occ[i] > −1
-  EXPECT_EQ(suppress_by_recent_occlusion(masks, {-1, 5, -1}, 0.7f, false), (std::vector<bool>{false, false, false}));
+  EXPECT_EQ(suppress_by_recent_occlusion(masks, {-1, 5, -1}, 0.7f, false),
+            (std::vector<bool>{false, false, false}));
   // reverse tracking flips the comparison
-  EXPECT_EQ(suppress_by_recent_occlusion(masks, {2, 5, -1}, 0.7f, true), (std::vector<bool>{true, false, false}));
+  EXPECT_EQ(suppress_by_recent_occlusion(masks, {2, 5, -1}, 0.7f, true),
+            (std::vector<bool>{true, false, false}));
 }
 
 TEST(ConceptHeuristics, ShrinkageClampsMasksThatLoseMostOfTheirArea) {

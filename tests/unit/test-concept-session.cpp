@@ -38,7 +38,8 @@ sam3rt_model* c_model() {
     p.config_path = config.c_str();
     p.tokenizer_path = tokenizer.c_str();
     sam3rt_model* m = nullptr;
-    EXPECT_EQ(sam3rt_model_load((test::tiny_video_dir() + "/model/sam3-tiny-video.pt").c_str(), &p, &m), SAM3RT_OK)
+    EXPECT_EQ(sam3rt_model_load((test::tiny_video_dir() + "/model/sam3-tiny-video.pt").c_str(), &p, &m),
+              SAM3RT_OK)
         << sam3rt_last_error();
     return m;
   }();
@@ -109,7 +110,8 @@ TEST(ConceptCApi, ResultsEqualConceptVideoAndCallsAreChecked) {
   // clicks on a new object, then a partial propagation that stops after two frames
   const sam3rt_point click{80.f, 60.f, 1};
   Seen clicked;
-  ASSERT_EQ(sam3rt_concept_session_add_points(cv, 5, 50, &click, 1, cb, &clicked), SAM3RT_OK) << sam3rt_last_error();
+  ASSERT_EQ(sam3rt_concept_session_add_points(cv, 5, 50, &click, 1, cb, &clicked), SAM3RT_OK)
+      << sam3rt_last_error();
   EXPECT_EQ(clicked.frames, std::vector<int>{5});
   std::vector<int> frames;
   auto stop_after_two = [](const sam3rt_concept_frame* f, void* user) -> int {
@@ -133,18 +135,21 @@ TEST(ConceptCApi, ResultsEqualConceptVideoAndCallsAreChecked) {
   EXPECT_EQ(sam3rt_concept_session_add_prompt(cv, 0, "ball", inverted, 1, nullptr, nullptr),
             SAM3RT_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(sam3rt_concept_session_propagate(cv, 7, -1, -1, cb, &seen), SAM3RT_ERR_INVALID_ARGUMENT);
-  EXPECT_EQ(sam3rt_concept_session_add_points(cv, 0, 1, nullptr, 0, nullptr, nullptr), SAM3RT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(sam3rt_concept_session_add_points(cv, 0, 1, nullptr, 0, nullptr, nullptr),
+            SAM3RT_ERR_INVALID_ARGUMENT);
   ASSERT_EQ(sam3rt_concept_session_reset(cv), SAM3RT_OK);
   EXPECT_EQ(sam3rt_concept_session_propagate(cv, SAM3RT_PROPAGATE_FORWARD, -1, -1, cb, &seen),
             SAM3RT_ERR_INVALID_ARGUMENT);
   sam3rt_concept_session_close(cv);
 
   const sam3rt_concept_option bad[] = {{"no_such_threshold", 1.0}};
-  EXPECT_EQ(sam3rt_concept_session_open(c_model(), frames_dir().c_str(), bad, 1, &cv), SAM3RT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(sam3rt_concept_session_open(c_model(), frames_dir().c_str(), bad, 1, &cv),
+            SAM3RT_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(cv, nullptr);
   EXPECT_NE(std::string(sam3rt_last_error()).find("no_such_threshold"), std::string::npos);
   EXPECT_EQ(sam3rt_concept_session_open(c_model(), "/nonexistent/frames", nullptr, 0, &cv), SAM3RT_ERR_IO);
-  EXPECT_EQ(sam3rt_concept_session_add_points(nullptr, 0, 1, &click, 1, nullptr, nullptr), SAM3RT_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(sam3rt_concept_session_add_points(nullptr, 0, 1, &click, 1, nullptr, nullptr),
+            SAM3RT_ERR_INVALID_ARGUMENT);
 }
 
 TEST(ConceptCppApi, PropagateAndRethrow) {
@@ -173,15 +178,18 @@ TEST(ConceptCppApi, PropagateAndRethrow) {
 TEST(ConceptSessionPipeline, OneBackbonePassPerFrameAndFlatFeatureCache) {
   if (!have_frames()) GTEST_SKIP() << "no concept-video fixture";
   auto loaded = test::tiny_video_model(Device::cpu());
-  auto tokenizer = std::make_shared<const ClipTokenizer>(loaded->loaded().bpe_merges, loaded->config().bpe_merges);
+  auto tokenizer =
+      std::make_shared<const ClipTokenizer>(loaded->loaded().bpe_merges, loaded->config().bpe_merges);
   pipeline::ConceptVideoOptions options;
   for (const auto& [k, v] : kOptions) pipeline::set_concept_option(options, k, v);
   pipeline::ConceptSession cv(loaded, tokenizer, io::open_frame_source(frames_dir()), options);
   cv.add_prompt(0, std::string("ball"), std::nullopt);
   int n = 0;
-  cv.propagate(pipeline::PropagateDirection::kBoth, std::nullopt, std::nullopt, [&](const pipeline::ConceptFrame&) { ++n; });
+  cv.propagate(pipeline::PropagateDirection::kBoth, std::nullopt, std::nullopt,
+               [&](const pipeline::ConceptFrame&) { ++n; });
   EXPECT_EQ(n, 20);
-  EXPECT_EQ(cv.frames_encoded(), 20) << "each frame once through the backbone, the prompt frame's pass reused";
+  EXPECT_EQ(cv.frames_encoded(), 20)
+      << "each frame once through the backbone, the prompt frame's pass reused";
 }
 
 }  // namespace

@@ -71,7 +71,9 @@ void expect_well_formed(const ConceptFrame& f, int width, int height) {
     const std::vector<uint8_t> m = pipeline::rle_decode(o.mask);
     ASSERT_EQ(m.size(), owner.size());
     for (size_t p = 0; p < m.size(); ++p)
-      if (m[p]) { EXPECT_EQ(owner[p]++, 0) << "frame " << f.frame << ": objects overlap at pixel " << p; }
+      if (m[p]) {
+        EXPECT_EQ(owner[p]++, 0) << "frame " << f.frame << ": objects overlap at pixel " << p;
+      }
     for (float v : o.box_xywh) EXPECT_TRUE(v >= 0.f && v <= 1.f);
   }
 }
@@ -112,9 +114,8 @@ TEST(ConceptVideo, HotstartDelaysEmissionUntilTheBufferFills) {
   std::vector<int> processed_before_emit;
   std::vector<pipeline::ConceptFrameTrace> trace;
   video->set_trace(&trace);
-  video->propagate(0, std::nullopt, false, [&](const ConceptFrame&) {
-    processed_before_emit.push_back(trace.back().frame);
-  });
+  video->propagate(0, std::nullopt, false,
+                   [&](const ConceptFrame&) { processed_before_emit.push_back(trace.back().frame); });
   // frame k is emitted after processing frame k + 3; the rest at the end (frame 5)
   EXPECT_EQ(processed_before_emit, (std::vector<int>{3, 4, 5, 5, 5, 5}));
 }
@@ -153,8 +154,9 @@ TEST(ConceptVideo, ClicksRefineAndAddObjectsThenPartialPropagation) {
   EXPECT_EQ(video->object_ids().back(), new_id);
   EXPECT_EQ(video->tracker_states(), states + 1) << "a clicked new object gets its own tracker state";
   std::vector<int> frames;
-  EXPECT_EQ(video->propagate(1, std::nullopt, false, [&](const ConceptFrame& f) { frames.push_back(f.frame); }),
-            PropagationType::kPartial);
+  EXPECT_EQ(
+      video->propagate(1, std::nullopt, false, [&](const ConceptFrame& f) { frames.push_back(f.frame); }),
+      PropagationType::kPartial);
   EXPECT_EQ(frames, (std::vector<int>{1, 2, 3, 4, 5}));
   // the backward half of "both" is partial too, then everything is fetched
   EXPECT_EQ(video->propagate(1, std::nullopt, true, [](const ConceptFrame&) {}), PropagationType::kPartial);
@@ -173,16 +175,21 @@ TEST(ConceptVideo, SemanticPromptRestartsAndBadPromptsAreRefused) {
   auto video = fx.make(permissive());
   video->add_prompt(0, std::string("a shape"), std::nullopt);
   video->propagate(0, std::nullopt, false, [](const ConceptFrame&) {});
-  const ConceptFrame boxed = video->add_prompt(3, std::string("a shape"), pipeline::ConceptBox{{0.1f, 0.1f, 0.3f, 0.3f}, true});
+  const ConceptFrame boxed =
+      video->add_prompt(3, std::string("a shape"), pipeline::ConceptBox{{0.1f, 0.1f, 0.3f, 0.3f}, true});
   // the new prompt restarted the session: ids start from 0 again, only frame 3 has outputs
   (void)boxed;
-  if (!video->object_ids().empty()) { EXPECT_EQ(video->object_ids().front(), 0); }
+  if (!video->object_ids().empty()) {
+    EXPECT_EQ(video->object_ids().front(), 0);
+  }
   std::vector<int> frames;
-  video->propagate(std::nullopt, std::nullopt, true, [&](const ConceptFrame& f) { frames.push_back(f.frame); });
+  video->propagate(std::nullopt, std::nullopt, true,
+                   [&](const ConceptFrame& f) { frames.push_back(f.frame); });
   EXPECT_EQ(frames, (std::vector<int>{2, 1, 0}));
   EXPECT_THROW(video->add_prompt(kFrames, std::string("x"), std::nullopt), Error);
   EXPECT_THROW(video->add_prompt(0, std::nullopt, std::nullopt), Error);
-  EXPECT_THROW(video->add_prompt(0, std::nullopt, pipeline::ConceptBox{{0.5f, 0.5f, 1.2f, 0.1f}, true}), Error);
+  EXPECT_THROW(video->add_prompt(0, std::nullopt, pipeline::ConceptBox{{0.5f, 0.5f, 1.2f, 0.1f}, true}),
+               Error);
   EXPECT_THROW(video->add_points(0, 1, {{{0.5f, 0.5f}}}, {1, 0}), Error);
   video->reset();
   EXPECT_THROW(video->propagate(std::nullopt, std::nullopt, false, [](const ConceptFrame&) {}), Error);

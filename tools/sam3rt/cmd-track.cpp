@@ -6,13 +6,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
-#include <cmath>
-#include <cstdlib>
 
 #include "core/error.h"
 #include "io/image.h"
@@ -363,12 +363,13 @@ int run_track_concept(const TrackOptions& o) {
     if (!c.label.empty() && c.label != "neg" && c.label != "pos")
       throw UsageError("--box '" + o.boxes[0] + "': the label after the coordinates must be 'neg' or 'pos'");
     if (o.prompt_frame >= 0 && o.prompt_frame != f)
-      throw UsageError("--box is on frame " + std::to_string(f) + " but --frame is " + std::to_string(o.prompt_frame) +
-                       ": the text and the box are one prompt on one frame");
+      throw UsageError("--box is on frame " + std::to_string(f) + " but --frame is " +
+                       std::to_string(o.prompt_frame) + ": the text and the box are one prompt on one frame");
     frame = f;
     box = std::array<float, 4>{c.values[0], c.values[1], c.values[2], c.values[3]};
   }
-  const bool negative_box = !o.boxes.empty() && o.boxes[0].size() > 4 && o.boxes[0].substr(o.boxes[0].size() - 4) == ":neg";
+  const bool negative_box =
+      !o.boxes.empty() && o.boxes[0].size() > 4 && o.boxes[0].substr(o.boxes[0].size() - 4) == ":neg";
   if (o.text == "visual" && !box) throw UsageError("--text visual means the --box alone: give a --box");
   ConceptOptions options;
   for (const std::string& spec : o.concept_options) options.push_back(parse_concept_option(spec));
@@ -391,9 +392,11 @@ int run_track_concept(const TrackOptions& o) {
     ConceptSession video(model, o.video, options);
     const int W = video.width(), H = video.height(), n = video.frame_count();
     if (frame >= n)
-      throw Error(ErrorCode::kInvalidArgument, "the prompt is on frame " + std::to_string(frame) + " but the video has " +
-                                                   std::to_string(n) + " frames (0.." + std::to_string(n - 1) + ")");
-    video.add_prompt(frame, o.text == "visual" ? std::nullopt : std::optional<std::string>(o.text), box, !negative_box);
+      throw Error(ErrorCode::kInvalidArgument, "the prompt is on frame " + std::to_string(frame) +
+                                                   " but the video has " + std::to_string(n) +
+                                                   " frames (0.." + std::to_string(n - 1) + ")");
+    video.add_prompt(frame, o.text == "visual" ? std::nullopt : std::optional<std::string>(o.text), box,
+                     !negative_box);
     const Direction direction = o.direction == "forward"    ? Direction::kForward
                                 : o.direction == "backward" ? Direction::kBackward
                                                             : Direction::kBoth;
@@ -459,9 +462,10 @@ int run_track_concept(const TrackOptions& o) {
       throw;
     }
     if (o.json.empty() && o.out_dir.empty() && o.overlay.empty())
-      std::printf("%s (%dx%d, %d frames): \"%s\" — %zu object%s over %d frame%s; add --json - to see the masks\n",
-                  o.video.c_str(), W, H, n, o.text.c_str(), ids.size(), ids.size() == 1 ? "" : "s", done,
-                  done == 1 ? "" : "s");
+      std::printf(
+          "%s (%dx%d, %d frames): \"%s\" — %zu object%s over %d frame%s; add --json - to see the masks\n",
+          o.video.c_str(), W, H, n, o.text.c_str(), ids.size(), ids.size() == 1 ? "" : "s", done,
+          done == 1 ? "" : "s");
   } catch (const ApiError& e) {
     throw Error(static_cast<ErrorCode>(e.status()), e.what());
   }
@@ -469,7 +473,9 @@ int run_track_concept(const TrackOptions& o) {
 }
 
 CommandRegistrar reg(
-    "track", "Track objects through a video from clicks, boxes or masks on any frames, or every instance of a text (--text)",
+    "track",
+    "Track objects through a video from clicks, boxes or masks on any frames, or every instance of a text "
+    "(--text)",
     [](CLI::App& cmd) -> CommandHandler {
       auto o = std::make_shared<TrackOptions>();
       o->cmd = &cmd;
@@ -508,10 +514,11 @@ CommandRegistrar reg(
       cmd.add_option("--overlay", o->overlay,
                      "Write an MP4 of the tracked frames with the masks drawn over them (needs FFmpeg; 30 "
                      "fps for a folder)");
-      cmd.add_option("--text,-t", o->text,
-                     "Concept tracking: find every instance of this noun phrase on the prompt frame and track "
-                     "them all, picking up new ones as they appear ('visual' = the --box alone). Object ids are "
-                     "given by sam3rt (0, 1, ...)");
+      cmd.add_option(
+          "--text,-t", o->text,
+          "Concept tracking: find every instance of this noun phrase on the prompt frame and track "
+          "them all, picking up new ones as they appear ('visual' = the --box alone). Object ids are "
+          "given by sam3rt (0, 1, ...)");
       cmd.add_option("--frame", o->prompt_frame,
                      "With --text: the frame the text is given on (default: the --box's frame, else 0)");
       cmd.add_option("--option", o->concept_options,
@@ -527,14 +534,17 @@ CommandRegistrar reg(
           "score = sigmoid(object score logit): the object is judged visible above 0.5. Masks are COCO RLE.\n"
           "Exit codes: 0 success, 2 usage error (bad prompt, prompt past the last frame, unknown direction, "
           "empty folder), 1 runtime error (missing or corrupt file, model without tracker weights).\n"
-          "Concept tracking (--text): one text and/or one exemplar box (--box F:X0,Y0,X1,Y1[:neg]) on one frame; "
-          "every instance found is tracked, new ones are picked up, duplicates dropped. JSON objects then carry "
+          "Concept tracking (--text): one text and/or one exemplar box (--box F:X0,Y0,X1,Y1[:neg]) on one "
+          "frame; "
+          "every instance found is tracked, new ones are picked up, duplicates dropped. JSON objects then "
+          "carry "
           "\"score\" = detection probability at birth, \"tracker_score\", \"box_xywh\" (normalised) and "
           "\"box_xyxy\" (pixels). With the default hotstart a frame is written up to 14 frames after it was "
           "computed. A text that matches nothing gives frames without objects.\n"
           "Example: sam3rt track -m sam3.pt --video frames/ --point 0:210,350 --obj 2 --box 0:40,60,120,200 "
           "--direction both --json - --out masks/\n"
-          "Example: sam3rt track -m sam3.pt --video clip.mp4 --text person --direction both --overlay out.mp4");
+          "Example: sam3rt track -m sam3.pt --video clip.mp4 --text person --direction both --overlay "
+          "out.mp4");
       return [o] { return run_track(*o); };
     });
 
