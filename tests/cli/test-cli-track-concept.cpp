@@ -112,7 +112,8 @@ TEST(CliTrackConcept, OutWritesPngsAndNothingMatchedGivesEmptyFrames) {
   for (const auto& y : session.at("requests").at(1).at("yields"))
     for (const auto& id : y.at("obj_ids")) {
       char name[64];
-      std::snprintf(name, sizeof name, "frame_%05d_obj_%d.png", y.at("frame_index").get<int>(), id.get<int>());
+      std::snprintf(name, sizeof name, "frame_%05d_obj_%d.png", y.at("frame_index").get<int>(),
+                    id.get<int>());
       EXPECT_TRUE(fs::exists(pngs.file(name))) << name;
       ++pngs_expected;
     }

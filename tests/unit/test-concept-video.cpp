@@ -149,7 +149,9 @@ TEST(ConceptVideo, ClicksRefineAndAddObjectsThenPartialPropagation) {
   const int new_id = 1000;
   const ConceptFrame added = video->add_points(1, new_id, {{{0.7f, 0.7f}}, {{0.1f, 0.1f}}}, {1, 0});
   for (const auto& o : added.objects) {
-    if (o.id == new_id) EXPECT_FLOAT_EQ(o.score, 1.f);  // clicked objects score 1 (shown when not empty)
+    if (o.id == new_id) {
+      EXPECT_FLOAT_EQ(o.score, 1.f);  // clicked objects score 1 (shown when not empty)
+    }
   }
   EXPECT_EQ(video->object_ids().back(), new_id);
   EXPECT_EQ(video->tracker_states(), states + 1) << "a clicked new object gets its own tracker state";
