@@ -13,6 +13,7 @@
 #include "common/temp-dir.h"
 #include "common/test-util.h"
 #include "common/video-fixtures.h"
+#include "io/video-source.h"
 
 using namespace sam3rt;
 namespace fs = std::filesystem;
@@ -130,7 +131,7 @@ TEST(CliTrackConcept, BadInputIsAOneLineErrorAndLeavesNoOutput) {
   test::TempDir dir, empty;
   const std::string json = dir.file("out.jsonl");
   const std::string m = model_args() + " --json " + json;
-  const std::vector<Case> cases = {
+  std::vector<Case> cases = {
       {m + " --video " + empty.path() + " --text ball", 2, "no frames"},
       {m + " --video " + frames() + " --text ball --frame 20", 2, "frame 20"},
       {m + " --video " + frames() + " --text ball --point 0:10,10", 2, "--point"},
@@ -145,6 +146,10 @@ TEST(CliTrackConcept, BadInputIsAOneLineErrorAndLeavesNoOutput) {
       {m + " --video " + frames() + " --point 0:10,10 --option hotstart_delay=1", 2, "--text"},
       {m + " --video " + frames() + " --text ball --box 0:1,1,500,5", 2, "outside"},
   };
+  if (io::video_file_decoding_available()) {  // a video file with no decodable frame
+    std::ofstream(dir.file("x.mp4")) << "this is not a video file at all";
+    cases.push_back({m + " --video " + dir.file("x.mp4") + " --text ball", 1, "x.mp4"});
+  }
   for (const Case& c : cases) {
     const ConceptRun r = track(c.args);
     EXPECT_EQ(r.code, c.code) << c.args << "\n" << r.out;
