@@ -71,7 +71,8 @@ std::vector<BackendStatus> backend_statuses();
 // How many devices of `type` are usable now (0 when its backend is not built).
 int device_count(DeviceType type);
 
-// Every device this build can use right now, in `auto` order (the CPU, always present, last).
+// Every device this build can use right now, in `auto` order: the CPU (always present) after
+// every device that auto may pick, then the software devices (lavapipe), which it passes over.
 std::vector<DeviceInfo> list_devices();
 
 // Parses "auto", "cpu", "cuda", "cuda:N", "metal", "vulkan" (any registered backend's name, with

@@ -52,11 +52,12 @@ bool type_named(const std::string& kind, DeviceType* type) {
 }  // namespace
 
 std::vector<DeviceInfo> list_devices() {
-  std::vector<DeviceInfo> out;
+  std::vector<DeviceInfo> out, software;
   for (DeviceType t : accelerator_types())
     if (const Backend* b = find_backend(t))
-      for (auto& d : b->devices()) out.push_back(d);
+      for (auto& d : b->devices()) (d.software ? software : out).push_back(d);
   out.push_back({Device::cpu(), cpu_name(), 0});
+  out.insert(out.end(), software.begin(), software.end());
   return out;
 }
 
