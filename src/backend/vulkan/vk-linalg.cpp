@@ -122,12 +122,12 @@ Tensor conv2d(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, int sh
   const int64_t Ho = (H + 2 * ph - kh) / sh + 1, Wo = (W + 2 * pw - kw) / sw + 1;
   Tensor y = Tensor::empty({B, O, Ho, Wo}, DType::kF32, x.device());
   if (y.numel() == 0) return y;
+  const int64_t Og = O / groups, jobs = B * groups * ((Og + 3) / 4) * Ho * Wo;  // 4 channels each
   struct {
-    int32_t n, C, H, W, O, Cg, kh, kw, Ho, Wo, sh, sw, ph, pw, Og, x_off, w_off, bias_off, has_bias;
-  } push{i32(y.numel()),  i32(C),  i32(H),  i32(W), i32(O),     i32(Cg), i32(kh),
-         i32(kw),         i32(Ho), i32(Wo), sh,     sw,         ph,      pw,
-         i32(O / groups), off(x),  off(w),  off(b), b.defined()};
-  const Groups g = groups_for(y.numel(), 256);
+    int32_t n, C, H, W, O, Cg, kh, kw, Ho, Wo, sh, sw, ph, pw, Og, x_off, w_off, bias_off, has_bias, groups;
+  } push{i32(jobs), i32(C), i32(H), i32(W), i32(O),  i32(Cg), i32(kh), i32(kw), i32(Ho),     i32(Wo),
+         sh,        sw,     ph,     pw,     i32(Og), off(x),  off(w),  off(b),  b.defined(), groups};
+  const Groups g = groups_for(jobs, 256);
   dispatch(device_index(x), "conv2d", {in(x), in(w), in(b), out(y)}, push, g.x, g.y);
   return y;
 }
