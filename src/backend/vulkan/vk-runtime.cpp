@@ -322,6 +322,11 @@ std::unique_ptr<DeviceState> create_device(int index) {
   vkGetPhysicalDeviceProperties2(st->phys->handle, &p2);
   st->limits.subgroup_size = sub.subgroupSize;
   st->limits.max_shared_bytes = st->phys->props.limits.maxComputeSharedMemorySize;
+  // The shaders' workgroups have up to 256 invocations (the guaranteed minimum is 128).
+  SAM3RT_CHECK(st->phys->props.limits.maxComputeWorkGroupInvocations >= 256, kDeviceUnavailable,
+               "vulkan:", index, " (", st->phys->props.deviceName, ") allows ",
+               st->phys->props.limits.maxComputeWorkGroupInvocations,
+               " invocations per workgroup; the shaders need 256");
 
   uint32_t bits = 0;
   VkBuffer probe = make_buffer(*st, 256, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, &bits);
