@@ -76,8 +76,10 @@ Device select_device(const std::string& spec) {
       }
       for (const DeviceInfo& d : found)
         if (!d.software) return d.device;
-      log_info("found only software ", backend_display_name(t), " device(s) (", found.front().name,
-               "): passing over them (the CPU backend is faster; ask for --device ", b->name, " to use one)");
+      // Debug, not info: on a machine with Mesa installed this is every run's situation.
+      log_debug("found only software ", backend_display_name(t), " device(s) (", found.front().name,
+                "): passing over them (the CPU backend is faster; ask for --device ", b->name,
+                " to use one)");
     }
     return Device::cpu();
   }
