@@ -82,27 +82,16 @@ void BM_CudaTransposeCopy(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_CudaLinear)
-    ->Args({5184, 1024, 3072})
-    ->Args({5184, 1024, 4736})
-    ->Args({5184, 4736, 1024})
-    ->Args({5184, 256, 2048})
-    ->ArgNames({"rows", "in", "out"})
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+BENCHMARK(BM_CudaLinear)->Args({5184, 1024, 3072})->Args({5184, 1024, 4736})->Args({5184, 4736, 1024})
+    ->Args({5184, 256, 2048})->ArgNames({"rows", "in", "out"})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_CudaConv2d)
     ->Args({3, 1024, 1008, 14, 14, 0})->Args({256, 256, 288, 3, 1, 1})->Args({256, 256, 72, 3, 1, 1})
     ->Args({512, 256, 144, 1, 1, 0})->ArgNames({"ci", "co", "s", "k", "st", "pad"})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_CudaConvTranspose2d)->Args({1024, 512, 72})->Args({512, 256, 144})->ArgNames({"ci", "co", "s"})
     ->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_CudaAttention)
-    ->Args({1, 16, 5184, 64})
-    ->Args({9, 16, 576, 64})
-    ->Args({1, 8, 5184, 32})
-    ->ArgNames({"B", "H", "L", "D"})
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+BENCHMARK(BM_CudaAttention)->Args({1, 16, 5184, 64})->Args({9, 16, 576, 64})->Args({1, 8, 5184, 32})
+    ->ArgNames({"B", "H", "L", "D"})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_CudaTransposeCopy)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

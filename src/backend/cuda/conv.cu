@@ -23,8 +23,8 @@ constexpr int64_t kMaxColumnFloats = int64_t(64) << 20;
 // col[k, p] for k = (c·kh + ky)·kw + kx < Cg·kh·kw and p = (oy − oy0)·Wo + ox < rows·Wo: the
 // input pixel under tap (ky, kx) of output pixel (oy, ox), 0 in the padding. x points at the
 // group's first channel ([Cg, H, W] contiguous). Consecutive threads write consecutive p.
-__global__ void im2col_kernel(const float* x, float* col, int64_t H, int64_t W, int kh, int kw, int sh,
-                              int sw, int ph, int pw, int64_t Wo, int64_t oy0, int64_t cols, int64_t n) {
+__global__ void im2col_kernel(const float* x, float* col, int64_t H, int64_t W, int kh, int kw, int sh, int sw,
+                              int ph, int pw, int64_t Wo, int64_t oy0, int64_t cols, int64_t n) {
   SAM3RT_GRID_STRIDE(i, n) {
     const int64_t k = i / cols, p = i - k * cols;
     const int64_t kx = k % kw, t = k / kw, ky = t % kh, c = t / kh;
@@ -158,11 +158,10 @@ Tensor conv2d(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, int sh
       for (int64_t oy0 = 0; oy0 < Ho; oy0 += chunk_rows) {
         const int64_t rows = std::min(chunk_rows, Ho - oy0), cols = rows * Wo, n = K * cols;
         // Same stream: this overwrite of col waits for the previous chunk's GEMM.
-        im2col_kernel<<<blocks_for(n), kThreads, 0, s>>>(xg, cp, H, W, int(kh), int(kw), sh, sw, ph, pw, Wo,
-                                                         oy0, cols, n);
+        im2col_kernel<<<blocks_for(n), kThreads, 0, s>>>(xg, cp, H, W, int(kh), int(kw), sh, sw, ph, pw, Wo, oy0, cols,
+                                                          n);
         check_launch("im2col");
-        gemm(index, Og, cols, K, weights(g), 0, GemmOperand{cp, true, cols}, 0, beta, yg + oy0 * Wo, HWo, 0,
-             1);
+        gemm(index, Og, cols, K, weights(g), 0, GemmOperand{cp, true, cols}, 0, beta, yg + oy0 * Wo, HWo, 0, 1);
       }
     }
   return y;
