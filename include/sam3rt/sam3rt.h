@@ -379,6 +379,90 @@ SAM3RT_API sam3rt_status sam3rt_video_session_propagate(sam3rt_video_session* se
                                                         sam3rt_video_frame_callback callback,
                                                         void* user_data);
 
+/* ---- concept tracking in video: every instance of a noun phrase, tracked -------------------- */
+/* SAM 3's video model (the official Sam3VideoPredictor.handle_request): a text prompt (and/or one
+ * exemplar box) on a frame finds every matching instance, gives each an id and tracks it through
+ * the video; instances that appear later are picked up, duplicates and drifting tracks dropped.
+ * Clicks refine one object (or add a new one) and re-track only it. Needs a model with tracker
+ * weights and a tokenizer. Coordinates are pixels of the frames (converted to the official relative
+ * ones inside). Frames are decoded when processing reaches them and not kept. Object ids are given
+ * by the session (0, 1, ...; never reused), except for objects added by clicks. Example:
+ *
+ *   sam3rt_concept_session* cv = NULL;
+ *   sam3rt_concept_session_open(model, "video.mp4", NULL, 0, &cv);
+ *   sam3rt_concept_session_add_prompt(cv, 0, "person", NULL, 1, on_frame, NULL);
+ *   sam3rt_concept_session_propagate(cv, SAM3RT_PROPAGATE_BOTH, -1, -1, on_frame, NULL);
+ *   sam3rt_concept_session_close(cv);
+ */
+
+typedef struct sam3rt_concept_session sam3rt_concept_session;
+
+/* One threshold of the video model by its official name (e.g. "new_det_thresh",
+ * "score_threshold_detection", "hotstart_delay", "recondition_every_nth_frame", "fill_hole_area",
+ * "use_memory_selection"); integer and boolean options take integral values. Defaults are the
+ * official build_sam3_video_model's; docs/video.md lists them all. */
+typedef struct sam3rt_concept_option {
+  const char* name;
+  double value;
+} sam3rt_concept_option;
+
+typedef struct sam3rt_concept_object {
+  int id;
+  float score;          /* the detection probability when the object was born (1 for clicked objects) */
+  float tracker_score;  /* σ(tracker object score) on this frame (0 when unknown) */
+  float box_xywh[4];    /* x, y, w, h of the mask's inclusive pixel extents, divided by width/height */
+  const char* mask_rle; /* COCO RLE "counts" string (pycocotools), size height × width */
+} sam3rt_concept_object;
+
+typedef struct sam3rt_concept_frame {
+  int frame; /* index in the video */
+  int width, height;
+  size_t n_objects;
+  const sam3rt_concept_object* objects; /* ids ascending; masks do not overlap */
+} sam3rt_concept_frame;
+
+/* Called once per output frame; `frame` and its strings are valid during the call only. Return 0
+ * to go on, non-zero to stop (the call then returns SAM3RT_OK). */
+typedef int (*sam3rt_concept_frame_callback)(const sam3rt_concept_frame* frame, void* user_data);
+
+/* Opens the frames (as sam3rt_video_session_open) with the given options (NULL/0: the official
+ * defaults); an unknown option name or a bad value is SAM3RT_ERR_INVALID_ARGUMENT. Runs no network. */
+SAM3RT_API sam3rt_status sam3rt_concept_session_open(sam3rt_model* model, const char* path,
+                                                     const sam3rt_concept_option* options, size_t n_options,
+                                                     sam3rt_concept_session** session);
+SAM3RT_API void sam3rt_concept_session_close(sam3rt_concept_session* session);
+SAM3RT_API sam3rt_status sam3rt_concept_session_info(const sam3rt_concept_session* session, int* width,
+                                                     int* height, int* frame_count, double* fps);
+/* A semantic prompt on `frame`: text (NULL = none), and/or one exemplar box x0, y0, x1, y1 in pixels
+ * (NULL = none) with its label (1 positive, 0 negative). Starts the session over (every object,
+ * click and result is forgotten), runs the frame and reports it through `callback` (may be NULL).
+ * A text that matches nothing gives frames without objects, not an error. */
+SAM3RT_API sam3rt_status sam3rt_concept_session_add_prompt(sam3rt_concept_session* session, int frame,
+                                                           const char* text, const float* box, int box_label,
+                                                           sam3rt_concept_frame_callback callback,
+                                                           void* user_data);
+/* Clicks (pixels, label 1/0) on object obj_id in `frame`: an existing id is refined, a new id (>= 0)
+ * is added. The next propagate re-tracks only the clicked objects. Reports the frame. */
+SAM3RT_API sam3rt_status sam3rt_concept_session_add_points(sam3rt_concept_session* session, int frame,
+                                                           int obj_id, const sam3rt_point* points,
+                                                           size_t n_points,
+                                                           sam3rt_concept_frame_callback callback,
+                                                           void* user_data);
+/* An id not tracked is SAM3RT_ERR_INVALID_ARGUMENT. */
+SAM3RT_API sam3rt_status sam3rt_concept_session_remove_object(sam3rt_concept_session* session, int obj_id);
+/* Forgets prompts, objects and results (the frames stay open). */
+SAM3RT_API sam3rt_status sam3rt_concept_session_reset(sam3rt_concept_session* session);
+/* direction: a sam3rt_propagate_direction; forward runs start … start+max_frames, backward
+ * start−1 down to start−max_frames, both = forward then backward (the official order).
+ * start_frame -1: the first frame with results; max_frames -1: all. The first propagation after a
+ * prompt runs the model on every frame; after clicks only the clicked objects are re-tracked; a
+ * propagation over frames already done replays them. With the default hotstart a frame is reported
+ * up to 14 frames after it was processed. Nothing prompted is SAM3RT_ERR_INVALID_ARGUMENT. */
+SAM3RT_API sam3rt_status sam3rt_concept_session_propagate(sam3rt_concept_session* session, int direction,
+                                                          int start_frame, int max_frames,
+                                                          sam3rt_concept_frame_callback callback,
+                                                          void* user_data);
+
 #ifdef __cplusplus
 }
 #endif

@@ -17,6 +17,12 @@
 //   video.propagate(sam3rt::Direction::kBoth, -1, -1, [](const sam3rt::VideoFrame& f) {
 //     for (const sam3rt::VideoObject& o : f.objects) { o.id; o.score; o.box_xyxy; o.mask_rle; }
 //   });
+//
+// Concepts in video (ConceptSession): every instance of a noun phrase, found and tracked:
+//
+//   sam3rt::ConceptSession cv(model, "video.mp4");
+//   cv.add_prompt(0, std::string("person"));
+//   cv.propagate(sam3rt::Direction::kBoth, -1, -1, [](const sam3rt::ConceptFrame& f) { ... });
 #pragma once
 
 #include <array>
@@ -117,6 +123,7 @@ class Model {
   std::shared_ptr<sam3rt_model> handle_;
   friend class ImageSession;
   friend class VideoSession;
+  friend class ConceptSession;
 };
 
 struct Box {
@@ -404,6 +411,120 @@ class VideoSession {
   std::shared_ptr<sam3rt_model> model_;  // keeps the model alive as long as the session
   std::unique_ptr<sam3rt_video_session, void (*)(sam3rt_video_session*)> handle_{nullptr,
                                                                                  sam3rt_video_session_close};
+  int width_ = 0, height_ = 0, frame_count_ = 0;
+  double fps_ = 0;
+};
+
+// ---- concept tracking in video (sam3rt_concept_session_*) -------------------------------------
+
+struct ConceptObject {
+  int id = 0;
+  float score = 0;                  // detection probability at birth (1 for clicked objects)
+  float tracker_score = 0;          // σ(tracker object score) on this frame
+  std::array<float, 4> box_xywh{};  // normalised by the frame size
+  std::string mask_rle;             // COCO RLE counts, size height × width
+};
+
+struct ConceptFrame {
+  int frame = 0, width = 0, height = 0;
+  std::vector<ConceptObject> objects;  // ids ascending, masks do not overlap
+};
+
+// Thresholds by their official names ({"new_det_thresh", 0.6}, ...); empty = the official defaults.
+using ConceptOptions = std::vector<std::pair<std::string, double>>;
+
+class ConceptSession {
+ public:
+  ConceptSession(const Model& model, const std::string& path, const ConceptOptions& options = {})
+      : model_(model.handle_) {
+    std::vector<sam3rt_concept_option> raw;
+    for (const auto& [name, value] : options) raw.push_back({name.c_str(), value});
+    sam3rt_concept_session* s = nullptr;
+    detail::check(sam3rt_concept_session_open(model_.get(), path.c_str(), raw.data(), raw.size(), &s));
+    handle_.reset(s);
+    detail::check(sam3rt_concept_session_info(s, &width_, &height_, &frame_count_, &fps_));
+  }
+  int width() const { return width_; }
+  int height() const { return height_; }
+  int frame_count() const { return frame_count_; }
+  double fps() const { return fps_; }
+
+  // Text and/or one exemplar box (x0, y0, x1, y1 pixels): restarts the session; → the frame.
+  ConceptFrame add_prompt(int frame, const std::optional<std::string>& text,
+                          const std::optional<std::array<float, 4>>& box_xyxy = std::nullopt,
+                          bool positive = true) {
+    ConceptFrame out;
+    Call call{nullptr, &out, nullptr};
+    detail::check(sam3rt_concept_session_add_prompt(handle_.get(), frame, text ? text->c_str() : nullptr,
+                                                    box_xyxy ? box_xyxy->data() : nullptr, positive ? 1 : 0,
+                                                    trampoline, &call));
+    if (call.error) std::rethrow_exception(call.error);
+    return out;
+  }
+  // Clicks (pixels) on one object: refine an existing id or add a new one; → the frame.
+  ConceptFrame add_points(int frame, int obj_id, const std::vector<Point>& points) {
+    std::vector<sam3rt_point> p;
+    for (const Point& pt : points) p.push_back({pt.x, pt.y, pt.label});
+    ConceptFrame out;
+    Call call{nullptr, &out, nullptr};
+    detail::check(sam3rt_concept_session_add_points(handle_.get(), frame, obj_id, p.data(), p.size(),
+                                                    trampoline, &call));
+    if (call.error) std::rethrow_exception(call.error);
+    return out;
+  }
+  void remove_object(int obj_id) {
+    detail::check(sam3rt_concept_session_remove_object(handle_.get(), obj_id));
+  }
+  void reset() { detail::check(sam3rt_concept_session_reset(handle_.get())); }
+
+  // start_frame -1: the first frame with results; max_frames -1: all. on_frame runs once per output
+  // frame; an exception it throws stops the propagation and is rethrown here.
+  void propagate(Direction direction, int start_frame, int max_frames,
+                 const std::function<void(const ConceptFrame&)>& on_frame) {
+    Call call{&on_frame, nullptr, nullptr};
+    const sam3rt_propagate_direction d = direction == Direction::kForward    ? SAM3RT_PROPAGATE_FORWARD
+                                         : direction == Direction::kBackward ? SAM3RT_PROPAGATE_BACKWARD
+                                                                             : SAM3RT_PROPAGATE_BOTH;
+    detail::check(
+        sam3rt_concept_session_propagate(handle_.get(), d, start_frame, max_frames, trampoline, &call));
+    if (call.error) std::rethrow_exception(call.error);
+  }
+
+  sam3rt_concept_session* get() const { return handle_.get(); }
+
+ private:
+  struct Call {
+    const std::function<void(const ConceptFrame&)>* fn;
+    ConceptFrame* single;
+    std::exception_ptr error;
+  };
+  static int trampoline(const sam3rt_concept_frame* raw, void* user) {
+    Call* c = static_cast<Call*>(user);
+    try {
+      ConceptFrame f;
+      f.frame = raw->frame;
+      f.width = raw->width;
+      f.height = raw->height;
+      for (size_t i = 0; i < raw->n_objects; ++i) {
+        const sam3rt_concept_object& o = raw->objects[i];
+        f.objects.push_back({o.id,
+                             o.score,
+                             o.tracker_score,
+                             {o.box_xywh[0], o.box_xywh[1], o.box_xywh[2], o.box_xywh[3]},
+                             o.mask_rle});
+      }
+      if (c->single) *c->single = std::move(f);
+      if (c->fn) (*c->fn)(c->single ? *c->single : f);
+      return 0;
+    } catch (...) {
+      c->error = std::current_exception();  // no exception may cross the C interface
+      return 1;
+    }
+  }
+
+  std::shared_ptr<sam3rt_model> model_;  // keeps the model alive as long as the session
+  std::unique_ptr<sam3rt_concept_session, void (*)(sam3rt_concept_session*)> handle_{
+      nullptr, sam3rt_concept_session_close};
   int width_ = 0, height_ = 0, frame_count_ = 0;
   double fps_ = 0;
 };

@@ -23,6 +23,9 @@ struct DeviceInfo {
   Device device;
   std::string name;         // "NVIDIA H100 80GB HBM3", "cpu (x86_64, 16 threads)"
   size_t memory_bytes = 0;  // total device memory (0 if unknown)
+  // A CPU implementation of a GPU API (Vulkan's lavapipe, SwiftShader): usable when asked for by
+  // name, but `auto` passes over it (the CPU backend is faster than running shaders on the CPU).
+  bool software = false;
 };
 
 struct Backend {
@@ -68,12 +71,14 @@ std::vector<BackendStatus> backend_statuses();
 // How many devices of `type` are usable now (0 when its backend is not built).
 int device_count(DeviceType type);
 
-// Every device this build can use right now, in `auto` order (the CPU, always present, last).
+// Every device this build can use right now, in `auto` order: the CPU (always present) after
+// every device that auto may pick, then the software devices (lavapipe), which it passes over.
 std::vector<DeviceInfo> list_devices();
 
-// Parses "auto", "cpu", "cuda", "cuda:N", "metal" (any registered backend's name, with an
-// optional ":N") and returns the device to use. auto = the first registered backend in device-type
-// order (CUDA, Metal, then others) that has a device and runs the model, else the CPU. An explicit
+// Parses "auto", "cpu", "cuda", "cuda:N", "metal", "vulkan" (any registered backend's name, with
+// an optional ":N") and returns the device to use. auto = the first device that is not a software
+// one of the first registered backend in device-type order (CUDA, Metal, Vulkan, then others) that
+// runs the model, else the CPU. An explicit
 // device that is not built or not present throws kDeviceUnavailable with a message that says how
 // to get it; an unknown name throws kInvalidArgument.
 Device select_device(const std::string& spec);

@@ -52,11 +52,12 @@ bool type_named(const std::string& kind, DeviceType* type) {
 }  // namespace
 
 std::vector<DeviceInfo> list_devices() {
-  std::vector<DeviceInfo> out;
+  std::vector<DeviceInfo> out, software;
   for (DeviceType t : accelerator_types())
     if (const Backend* b = find_backend(t))
-      for (auto& d : b->devices()) out.push_back(d);
+      for (auto& d : b->devices()) (d.software ? software : out).push_back(d);
   out.push_back({Device::cpu(), cpu_name(), 0});
+  out.insert(out.end(), software.begin(), software.end());
   return out;
 }
 
@@ -65,11 +66,20 @@ Device select_device(const std::string& spec) {
     for (DeviceType t : accelerator_types()) {
       const Backend* b = find_backend(t);
       if (!b) continue;
-      const size_t n = b->devices().size();
-      if (n == 0) continue;
-      if (b->runs_model) return {t, 0};
-      log_info("found ", n, " ", backend_display_name(t), " device(s), but this version of sam3rt has no ",
-               backend_display_name(t), " kernels for the whole model: passing over them");
+      const std::vector<DeviceInfo> found = b->devices();
+      if (found.empty()) continue;
+      if (!b->runs_model) {
+        log_info("found ", found.size(), " ", backend_display_name(t),
+                 " device(s), but this version of sam3rt has no ", backend_display_name(t),
+                 " kernels for the whole model: passing over them");
+        continue;
+      }
+      for (const DeviceInfo& d : found)
+        if (!d.software) return d.device;
+      // Debug, not info: on a machine with Mesa installed this is every run's situation.
+      log_debug("found only software ", backend_display_name(t), " device(s) (", found.front().name,
+                "): passing over them (the CPU backend is faster; ask for --device ", b->name,
+                " to use one)");
     }
     return Device::cpu();
   }
@@ -78,7 +88,7 @@ Device select_device(const std::string& spec) {
   const int index = spec.find(':') == std::string::npos ? 0 : parse_index(spec, spec.find(':'));
   DeviceType type{};
   SAM3RT_CHECK(type_named(kind, &type), kInvalidArgument, "unknown device '", spec,
-               "' (expected auto, cpu, cuda, cuda:N or metal)");
+               "' (expected auto, cpu, cuda, cuda:N, metal or vulkan)");
   const std::string what = backend_display_name(type);
   const Backend* b = find_backend(type);
   SAM3RT_CHECK(b != nullptr, kDeviceUnavailable, "device '", spec,

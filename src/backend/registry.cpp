@@ -14,6 +14,9 @@ const Backend& cpu_backend();  // backend/cpu/cpu-backend.cpp
 #if SAM3RT_WITH_CUDA
 const Backend& cuda_backend();  // backend/cuda/cuda-backend.cpp
 #endif
+#if SAM3RT_WITH_VULKAN
+const Backend& vulkan_backend();  // backend/vulkan/vulkan-backend.cpp
+#endif
 
 namespace {
 
@@ -28,6 +31,9 @@ void register_builtin_backends() {
 #if SAM3RT_WITH_CUDA
   store_backend(DeviceType::kCUDA, &cuda_backend());
 #endif
+#if SAM3RT_WITH_VULKAN
+  store_backend(DeviceType::kVulkan, &vulkan_backend());
+#endif
 }
 
 // Backends this project knows how to build, for the "not built" messages.
@@ -40,6 +46,8 @@ struct KnownBackend {
 constexpr KnownBackend kKnown[] = {
     {DeviceType::kCUDA, "cuda", "CUDA", "rebuild with -DSAM3RT_CUDA=ON (cmake --preset cuda-release)"},
     {DeviceType::kMetal, "metal", "Metal", "Metal support is for macOS (-DSAM3RT_METAL=ON)"},
+    {DeviceType::kVulkan, "vulkan", "Vulkan",
+     "rebuild with -DSAM3RT_VULKAN=ON (needs libvulkan-dev and glslc: scripts/install-deps.sh)"},
 };
 
 const KnownBackend* known(DeviceType type) {

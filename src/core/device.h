@@ -9,7 +9,7 @@ namespace sam3rt {
 // One value per backend (backend/backend.h registers a table for each built one). The named
 // values are the backends this project knows how to build; kExternal0 … are free slots for
 // backends registered by an application or a test (e.g. tests/unit/test-backend-registry.cpp).
-enum class DeviceType : uint8_t { kCPU, kCUDA, kMetal, kExternal0 = 8 };
+enum class DeviceType : uint8_t { kCPU, kCUDA, kMetal, kVulkan, kExternal0 = 8 };
 inline constexpr int kMaxDeviceTypes = 16;
 
 struct Device {

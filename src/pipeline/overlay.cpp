@@ -77,7 +77,7 @@ void draw_overlay(uint8_t* rgb, int width, int height, const std::vector<Overlay
   const size_t n = static_cast<size_t>(width) * height;
   for (size_t k = 0; k < items.size(); ++k) {
     if (!items[k].mask) continue;
-    const auto c = overlay_color(static_cast<int>(k));
+    const auto c = overlay_color(items[k].color >= 0 ? items[k].color : static_cast<int>(k));
     for (size_t i = 0; i < n; ++i) {
       if (!items[k].mask[i]) continue;
       for (int ch = 0; ch < 3; ++ch) {
@@ -90,7 +90,7 @@ void draw_overlay(uint8_t* rgb, int width, int height, const std::vector<Overlay
   const int line = std::max(1, std::min(width, height) / 300);
   const int scale = std::max(1, std::min(width, height) / 200);
   for (size_t k = 0; k < items.size(); ++k) {
-    const auto c = overlay_color(static_cast<int>(k));
+    const auto c = overlay_color(items[k].color >= 0 ? items[k].color : static_cast<int>(k));
     const auto& b = items[k].box_xyxy;
     const int x0 = to_pixel(b[0], width), y0 = to_pixel(b[1], height);
     const int x1 = to_pixel(b[2] - 1e-3f, width), y1 = to_pixel(b[3] - 1e-3f, height);
@@ -101,7 +101,7 @@ void draw_overlay(uint8_t* rgb, int width, int height, const std::vector<Overlay
     fill_rect(rgb, width, height, x1 + 1 - line, y0, x1 + 1, y1 + 1, c);
   }
   for (size_t k = 0; k < items.size(); ++k) {
-    const auto c = overlay_color(static_cast<int>(k));
+    const auto c = overlay_color(items[k].color >= 0 ? items[k].color : static_cast<int>(k));
     char label[16];
     std::snprintf(label, sizeof(label), "%.2f", static_cast<double>(items[k].score));
     const int pad = scale;

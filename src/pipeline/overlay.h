@@ -13,6 +13,7 @@ struct OverlayItem {
   const uint8_t* mask = nullptr;  // row-major [height, width] 0/1, or null for box only
   std::array<float, 4> box_xyxy{};
   float score = 0;
+  int color = -1;  // palette index (overlay_color); −1: the item's position in the list
 };
 
 // The colour of instance k (a fixed palette of well-separated colours, cycling).

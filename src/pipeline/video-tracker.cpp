@@ -374,6 +374,65 @@ void VideoTracker::propagate(std::optional<int> start, std::optional<int> max_fr
   }
 }
 
+bool VideoTracker::has_object(int obj_id) const {
+  return std::find(obj_ids_.begin(), obj_ids_.end(), obj_id) != obj_ids_.end();
+}
+
+// ref: Sam3TrackerPredictor.propagate_in_video (one frame, propagate_preflight=False)
+TrackedFrame VideoTracker::track_frame(int f, bool reverse, bool run_mem_encoder) {
+  SAM3RT_CHECK(f >= 0 && f < num_frames_, kInvalidArgument, "frame ", f, " is outside the video");
+  SAM3RT_CHECK(!outputs_.cond.empty(), kInvalidArgument,
+               "nothing to track: add points, a box or a mask first");
+  const int B = static_cast<int>(objects_.size());
+  const bool clear_around = kClearNonCondMemAroundInput && B <= 1;
+  TrackerFrameOutput out;
+  bool cond = false;
+  if (consolidated_cond_.count(f)) {
+    out = outputs_.cond.at(f);
+    cond = true;
+    if (clear_around) clear_non_cond_mem_around_input(f);
+  } else if (consolidated_non_cond_.count(f)) {
+    out = outputs_.non_cond.at(f);
+  } else {
+    out =
+        run_single_frame(outputs_, f, B, false, nullptr, Tensor(), reverse, run_mem_encoder, Tensor(), true);
+    outputs_.non_cond[f] = out;
+  }
+  add_output_per_object(f, out, cond);
+  frames_tracked_[f] = reverse;
+  TrackedFrame tf;
+  tf.frame = f;
+  tf.object_ids = obj_ids_;
+  tf.low_res_masks = out.pred_masks;
+  tf.object_score_logits = out.object_score_logits;
+  return tf;
+}
+
+void VideoTracker::set_frame_memory(int frame, const Tensor& maskmem_features) {
+  SAM3RT_ASSERT(maskmem_features.size(0) == static_cast<int64_t>(objects_.size()), "one memory per object");
+  for (bool cond : {true, false}) {
+    auto& bank = cond ? outputs_.cond : outputs_.non_cond;
+    auto it = bank.find(frame);
+    if (it == bank.end()) continue;
+    it->second.maskmem_features = maskmem_features;
+    add_output_per_object(frame, it->second, cond);
+  }
+}
+
+std::vector<int> VideoTracker::mask_only_frames(int obj_id) const {
+  const auto it = std::find(obj_ids_.begin(), obj_ids_.end(), obj_id);
+  SAM3RT_CHECK(it != obj_ids_.end(), kInvalidArgument, "unknown object id ", obj_id);
+  const ObjectState& obj = objects_[static_cast<size_t>(it - obj_ids_.begin())];
+  std::vector<int> out;
+  for (int f : obj.mask_frames)
+    if (!obj.points.count(f)) out.push_back(f);
+  return out;
+}
+
+void VideoTracker::clear_points_in_frame(int frame, int obj_id) {
+  clear_all_points_in_frame(frame, object_index(obj_id, false));
+}
+
 bool VideoTracker::is_valid_memory(int frame) const {
   auto it = outputs_.non_cond.find(frame);
   return it != outputs_.non_cond.end() && it->second.eff_iou_score &&

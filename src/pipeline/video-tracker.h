@@ -78,6 +78,26 @@ class VideoTracker {
   // ref: remove_object (strict) and clear_all_points_in_video.
   void remove_object(int obj_id);
   void reset();
+  bool has_object(int obj_id) const;
+
+  // The concept pipeline's primitives (pipeline/concept-video.h drives one tracker per batch of
+  // objects born on the same frame):
+  // ref: propagate_in_video_preflight — consolidates the prompts given since the last call.
+  void preflight();
+  // ref: propagate_in_video(start=frame, max_frame_num_to_track=0, reverse, run_mem_encoder) without
+  // preflight: exactly one frame.
+  TrackedFrame track_frame(int frame, bool reverse, bool run_mem_encoder);
+  // ref: Sam3VideoBase._tracker_update_memories: replaces the memory of `frame` (where it is held,
+  // conditioning or not) with maskmem_features [B, mem, g, g], batched like object_ids().
+  void set_frame_memory(int frame, const Tensor& maskmem_features);
+  // Frames where obj_id has a mask prompt and no points (ref: clear_detector_added_cond_frame_in_tracker).
+  std::vector<int> mask_only_frames(int obj_id) const;
+  // ref: clear_all_points_in_frame(need_output=False) for one object.
+  void clear_points_in_frame(int frame, int obj_id);
+  // Bounded memory for a caller that steps frames itself (track_frame): after `frame` of a pass in
+  // direction `reverse`, drops what set_bounded_memory's propagation would drop; pinned_first >= 0
+  // keeps what a later backward pass from that frame reads.
+  void release_unreachable(int frame, bool reverse, int pinned_first) { evict(frame, reverse, pinned_first); }
 
   // Named intermediates of later calls go to `dump` under "<prefix>.f<frame>.<track|memenc><k>.*"
   // (the video fixtures' names; tests/data/sam3-tiny-video/README.md). Null turns it off.
@@ -105,7 +125,6 @@ class VideoTracker {
   Tensor video_res(const Tensor& masks) const;  // ref: _get_orig_video_res_output
   void add_output_per_object(int frame, const TrackerFrameOutput& out, bool cond);
   void clear_non_cond_mem_around_input(int frame);
-  void preflight();
   // Bounded memory: drop what no later frame of this pass (frame f, direction reverse) nor the
   // pinned backward pass (first frame pinned_first, when >= 0) can read.
   void evict(int f, bool reverse, int pinned_first);

@@ -10,10 +10,13 @@ namespace sam3rt::cli {
 int run_devices() {
   std::printf("devices (auto picks the first):\n");
   for (const DeviceInfo& d : list_devices()) {
+    // A software device (lavapipe) is listed but passed over by auto: the CPU backend is faster.
+    const char* note = d.software ? " [software: auto passes over it]" : "";
     if (d.memory_bytes)
-      std::printf("  %-8s %s, %.1f GiB\n", d.device.str().c_str(), d.name.c_str(), d.memory_bytes / 1073741824.0);
+      std::printf("  %-8s %s, %.1f GiB%s\n", d.device.str().c_str(), d.name.c_str(),
+                  d.memory_bytes / 1073741824.0, note);
     else
-      std::printf("  %-8s %s\n", d.device.str().c_str(), d.name.c_str());
+      std::printf("  %-8s %s%s\n", d.device.str().c_str(), d.name.c_str(), note);
   }
   for (const BackendStatus& b : backend_statuses())
     if (!b.unavailable.empty()) std::printf("%s: %s\n", b.name.c_str(), b.unavailable.c_str());

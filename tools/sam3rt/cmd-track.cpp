@@ -6,10 +6,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "core/error.h"
 #include "io/image.h"
@@ -39,6 +42,10 @@ struct TrackOptions {
   int start = -1, max_frames = -1;
   std::string out_dir, json, overlay;
   bool no_memory_selection = false;
+  // concept mode (--text): every instance of the phrase, found and tracked
+  std::string text;
+  int prompt_frame = -1;
+  std::vector<std::string> concept_options;
   CLI::App* cmd = nullptr;  // for the order in which --obj and the prompts were given
 };
 
@@ -166,8 +173,10 @@ std::vector<uint8_t> decode_rle(const VideoObject& o, int width, int height) {
 
 // The frames from the first to the last tracked one, in time order (a "both" run reports them out
 // of order, hence after the propagation), each tracked object drawn in its own colour.
+// colour_by_id: each object's colour follows its id (concept tracking, where objects come and go);
+// otherwise its position in the frame's list (the prompted objects, always listed in one order).
 void write_overlay_video(io::VideoWriter& writer, const std::string& video,
-                         const std::map<int, VideoFrame>& results) {
+                         const std::map<int, VideoFrame>& results, bool colour_by_id = false) {
   auto source = io::open_frame_source(video);
   const io::VideoInfo& info = source->info();
   const int first = results.begin()->first, last = results.rbegin()->first;
@@ -183,7 +192,8 @@ void write_overlay_video(io::VideoWriter& writer, const std::string& video,
       for (const VideoObject& o : it->second.objects) masks.push_back(decode_rle(o, info.width, info.height));
       std::vector<pipeline::OverlayItem> items;  // item k = object k: colours stay with their object
       for (size_t k = 0; k < masks.size(); ++k)
-        items.push_back({masks[k].data(), it->second.objects[k].box_xyxy, it->second.objects[k].score});
+        items.push_back({masks[k].data(), it->second.objects[k].box_xyxy, it->second.objects[k].score,
+                         colour_by_id ? it->second.objects[k].id : -1});
       pipeline::draw_overlay(rgb.data(), info.width, info.height, items);
     }
     Tensor out = Tensor::empty({3, info.height, info.width}, DType::kU8);
@@ -194,9 +204,14 @@ void write_overlay_video(io::VideoWriter& writer, const std::string& video,
   writer.finish();
 }
 
+int run_track_concept(const TrackOptions& o);
+
 int run_track(const TrackOptions& o) {
+  if (o.cmd->count("--text") > 0) return run_track_concept(o);
   // --- everything that can be checked without the model, checked first --------------------
   if (o.m.threads < 0) throw UsageError("--threads must be >= 0 (0 = all cores)");
+  if (o.cmd->count("--frame") > 0 || !o.concept_options.empty())
+    throw UsageError("--frame and --option go with --text (concept tracking)");
   if (o.direction != "forward" && o.direction != "backward" && o.direction != "both")
     throw UsageError("--direction '" + o.direction + "': expected forward, backward or both");
   if (o.start < -1) throw UsageError("--start must be a frame index (>= 0)");
@@ -308,8 +323,159 @@ int run_track(const TrackOptions& o) {
   return 0;
 }
 
+// "NAME=VALUE" → the pair; VALUE a number, true or false.
+std::pair<std::string, double> parse_concept_option(const std::string& spec) {
+  const size_t eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+    throw UsageError("--option '" + spec + "': expected NAME=VALUE (e.g. new_det_thresh=0.6)");
+  const std::string name = spec.substr(0, eq), value = spec.substr(eq + 1);
+  if (value == "true") return {name, 1.0};
+  if (value == "false") return {name, 0.0};
+  char* end = nullptr;
+  const double v = std::strtod(value.c_str(), &end);
+  if (end == value.c_str() || *end != '\0' || !std::isfinite(v))
+    throw UsageError("--option '" + spec + "': '" + value + "' is not a number");
+  return {name, v};
+}
+
+// ref: Sam3VideoPredictor.handle_request (add_prompt with text / one box, then
+// handle_stream_request propagate_in_video), through the public C++ API.
+int run_track_concept(const TrackOptions& o) {
+  if (o.m.threads < 0) throw UsageError("--threads must be >= 0 (0 = all cores)");
+  if (o.direction != "forward" && o.direction != "backward" && o.direction != "both")
+    throw UsageError("--direction '" + o.direction + "': expected forward, backward or both");
+  if (o.start < -1) throw UsageError("--start must be a frame index (>= 0)");
+  if (o.max_frames < -1) throw UsageError("--max-frames must be >= 0");
+  if (o.prompt_frame < -1) throw UsageError("--frame must be a frame index (>= 0)");
+  if (o.text.empty()) throw UsageError("--text: give a noun phrase (or 'visual' for the --box alone)");
+  if (!o.points.empty() || !o.masks.empty() || !o.objs.empty())
+    throw UsageError(
+        "--point, --mask and --obj are for tracking given objects; with --text the objects are found. "
+        "Clicks that refine found objects are in the C/C++ API (sam3rt_concept_session_add_points)");
+  if (o.boxes.size() > 1) throw UsageError("--box: a concept prompt takes at most one exemplar box");
+  std::optional<std::array<float, 4>> box;
+  int frame = o.prompt_frame >= 0 ? o.prompt_frame : 0;
+  if (!o.boxes.empty()) {
+    const auto [f, rest] = split_frame("--box", o.boxes[0], "F:X0,Y0,X1,Y1");
+    const CoordSpec c = parse_coords("--box", rest, 4, "F:X0,Y0,X1,Y1[:neg]");
+    if (c.values[2] < c.values[0] || c.values[3] < c.values[1])
+      throw UsageError("--box '" + o.boxes[0] + "': x1 < x0 or y1 < y0; give the top-left corner first");
+    if (!c.label.empty() && c.label != "neg" && c.label != "pos")
+      throw UsageError("--box '" + o.boxes[0] + "': the label after the coordinates must be 'neg' or 'pos'");
+    if (o.prompt_frame >= 0 && o.prompt_frame != f)
+      throw UsageError("--box is on frame " + std::to_string(f) + " but --frame is " +
+                       std::to_string(o.prompt_frame) + ": the text and the box are one prompt on one frame");
+    frame = f;
+    box = std::array<float, 4>{c.values[0], c.values[1], c.values[2], c.values[3]};
+  }
+  const bool negative_box =
+      !o.boxes.empty() && o.boxes[0].size() > 4 && o.boxes[0].substr(o.boxes[0].size() - 4) == ":neg";
+  if (o.text == "visual" && !box) throw UsageError("--text visual means the --box alone: give a --box");
+  ConceptOptions options;
+  for (const std::string& spec : o.concept_options) options.push_back(parse_concept_option(spec));
+  if (o.no_memory_selection) options.push_back({"use_memory_selection", 0.0});
+  std::error_code ec;
+  SAM3RT_CHECK(fs::exists(o.m.model, ec), kIo, "model '", o.m.model,
+               "' does not exist; pass sam3.pt, a .sam3rt file or a Hugging Face folder");
+  SAM3RT_CHECK(fs::exists(o.video, ec), kIo, "video '", o.video, "' does not exist");
+  if (!o.out_dir.empty()) ensure_output_dir(o.out_dir);
+  if (!o.json.empty() && o.json != "-") ensure_writable_file(o.json, "JSON file");
+  if (!o.overlay.empty()) ensure_writable_file(o.overlay, "overlay video");
+
+  const bool progress = !o.m.quiet && ::isatty(2);
+  try {
+    choose_device(o.m.device);
+    Model model = load_cli_model(o.m);
+    SAM3RT_CHECK(model.has_tracker(), kUnsupported, "the model '", o.m.model,
+                 "' has no tracker weights (tracker.*), which concept tracking in video needs; use the full "
+                 "sam3.pt, a Hugging Face sam3_video folder or a .sam3rt converted from one");
+    ConceptSession video(model, o.video, options);
+    const int W = video.width(), H = video.height(), n = video.frame_count();
+    if (frame >= n)
+      throw Error(ErrorCode::kInvalidArgument, "the prompt is on frame " + std::to_string(frame) +
+                                                   " but the video has " + std::to_string(n) +
+                                                   " frames (0.." + std::to_string(n - 1) + ")");
+    video.add_prompt(frame, o.text == "visual" ? std::nullopt : std::optional<std::string>(o.text), box,
+                     !negative_box);
+    const Direction direction = o.direction == "forward"    ? Direction::kForward
+                                : o.direction == "backward" ? Direction::kBackward
+                                                            : Direction::kBoth;
+    std::optional<StreamedFile> json_file, out_jsonl;
+    std::optional<io::VideoWriter> overlay;
+    if (!o.overlay.empty()) overlay.emplace(o.overlay, W, H, video.fps() > 0 ? video.fps() : 30.0);
+    if (!o.json.empty() && o.json != "-") json_file.emplace(o.json);
+    if (!o.out_dir.empty()) out_jsonl.emplace((fs::path(o.out_dir) / "track.jsonl").string());
+    std::vector<std::string> pngs;
+    std::map<int, VideoFrame> kept;  // for the overlay, as the tracker's frames (RLE only)
+    std::set<int> ids;
+    const int total = expected_frames(o.direction, o.start >= 0 ? o.start : frame, o.max_frames, n);
+    int done = 0;
+    const auto t0 = Clock::now();
+    try {
+      video.propagate(direction, o.start, o.max_frames, [&](const ConceptFrame& f) {
+        nlohmann::json objects = nlohmann::json::array();
+        VideoFrame vf{f.frame, W, H, {}};
+        for (const ConceptObject& obj : f.objects) {
+          ids.insert(obj.id);
+          // inclusive pixel extents → continuous edges, as the tracker's box_xyxy
+          const std::array<float, 4> xyxy = {obj.box_xywh[0] * W, obj.box_xywh[1] * H,
+                                             (obj.box_xywh[0] + obj.box_xywh[2]) * W + 1,
+                                             (obj.box_xywh[1] + obj.box_xywh[3]) * H + 1};
+          objects.push_back({{"id", obj.id},
+                             {"score", obj.score},
+                             {"tracker_score", obj.tracker_score},
+                             {"box_xywh", obj.box_xywh},
+                             {"box_xyxy", xyxy},
+                             {"mask", {{"size", {H, W}}, {"counts", obj.mask_rle}}}});
+          vf.objects.push_back({obj.id, obj.score, xyxy, obj.mask_rle});
+        }
+        const std::string line = nlohmann::json{{"frame", f.frame}, {"objects", objects}}.dump() + "\n";
+        if (o.json == "-") {
+          std::fwrite(line.data(), 1, line.size(), stdout);
+          std::fflush(stdout);
+        }
+        if (json_file) json_file->write(line);
+        if (out_jsonl) out_jsonl->write(line);
+        if (!o.out_dir.empty())
+          for (const VideoObject& obj : vf.objects) {
+            char name[64];
+            std::snprintf(name, sizeof name, "frame_%05d_obj_%d.png", f.frame, obj.id);
+            pngs.push_back((fs::path(o.out_dir) / name).string());
+            write_mask_png(pngs.back(), decode_rle(obj, W, H), W, H);
+          }
+        if (!o.overlay.empty()) kept[f.frame] = vf;
+        ++done;
+        if (progress) {
+          const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+          const double rate = done / std::max(s, 1e-9);
+          std::fprintf(stderr, "\rframe %d/%d  %.1f frames/s  ETA %.0f s   ", done, total, rate,
+                       std::max(0, total - done) / std::max(rate, 1e-9));
+        }
+      });
+      if (progress) std::fprintf(stderr, "\n");
+      if (overlay && !kept.empty()) write_overlay_video(*overlay, o.video, kept, true);
+      if (json_file) json_file->commit();
+      if (out_jsonl) out_jsonl->commit();
+    } catch (...) {
+      if (progress) std::fprintf(stderr, "\n");
+      for (const std::string& p : pngs) fs::remove(p, ec);
+      throw;
+    }
+    if (o.json.empty() && o.out_dir.empty() && o.overlay.empty())
+      std::printf(
+          "%s (%dx%d, %d frames): \"%s\" — %zu object%s over %d frame%s; add --json - to see the masks\n",
+          o.video.c_str(), W, H, n, o.text.c_str(), ids.size(), ids.size() == 1 ? "" : "s", done,
+          done == 1 ? "" : "s");
+  } catch (const ApiError& e) {
+    throw Error(static_cast<ErrorCode>(e.status()), e.what());
+  }
+  return 0;
+}
+
 CommandRegistrar reg(
-    "track", "Track objects through a video from clicks, boxes or masks on any frames",
+    "track",
+    "Track objects through a video from clicks, boxes or masks on any frames, or every instance of a text "
+    "(--text)",
     [](CLI::App& cmd) -> CommandHandler {
       auto o = std::make_shared<TrackOptions>();
       o->cmd = &cmd;
@@ -348,6 +514,17 @@ CommandRegistrar reg(
       cmd.add_option("--overlay", o->overlay,
                      "Write an MP4 of the tracked frames with the masks drawn over them (needs FFmpeg; 30 "
                      "fps for a folder)");
+      cmd.add_option(
+          "--text,-t", o->text,
+          "Concept tracking: find every instance of this noun phrase on the prompt frame and track "
+          "them all, picking up new ones as they appear ('visual' = the --box alone). Object ids are "
+          "given by sam3rt (0, 1, ...)");
+      cmd.add_option("--frame", o->prompt_frame,
+                     "With --text: the frame the text is given on (default: the --box's frame, else 0)");
+      cmd.add_option("--option", o->concept_options,
+                     "With --text: NAME=VALUE, a threshold of the video model by its official name, e.g. "
+                     "new_det_thresh=0.6, score_threshold_detection=0.4, hotstart_delay=0, "
+                     "recondition_every_nth_frame=0, fill_hole_area=0 (docs/video.md lists all). Repeat");
       cmd.add_flag(
           "--no-memory-selection", o->no_memory_selection,
           "Use the most recent frames as memory (SAM 2) instead of choosing them by predicted quality");
@@ -357,8 +534,17 @@ CommandRegistrar reg(
           "score = sigmoid(object score logit): the object is judged visible above 0.5. Masks are COCO RLE.\n"
           "Exit codes: 0 success, 2 usage error (bad prompt, prompt past the last frame, unknown direction, "
           "empty folder), 1 runtime error (missing or corrupt file, model without tracker weights).\n"
+          "Concept tracking (--text): one text and/or one exemplar box (--box F:X0,Y0,X1,Y1[:neg]) on one "
+          "frame; "
+          "every instance found is tracked, new ones are picked up, duplicates dropped. JSON objects then "
+          "carry "
+          "\"score\" = detection probability at birth, \"tracker_score\", \"box_xywh\" (normalised) and "
+          "\"box_xyxy\" (pixels). With the default hotstart a frame is written up to 14 frames after it was "
+          "computed. A text that matches nothing gives frames without objects.\n"
           "Example: sam3rt track -m sam3.pt --video frames/ --point 0:210,350 --obj 2 --box 0:40,60,120,200 "
-          "--direction both --json - --out masks/");
+          "--direction both --json - --out masks/\n"
+          "Example: sam3rt track -m sam3.pt --video clip.mp4 --text person --direction both --overlay "
+          "out.mp4");
       return [o] { return run_track(*o); };
     });
 
