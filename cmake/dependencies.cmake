@@ -57,6 +57,27 @@ if(_sam3rt_ffmpeg_mode STREQUAL "AUTO" OR SAM3RT_FFMPEG)
 endif()
 message(STATUS "sam3rt: video files through FFmpeg: ${SAM3RT_WITH_FFMPEG}")
 
+# oneDNN for `--precision bf16` on the CPU (src/backend/cpu/bf16-gemm.cpp: AMX / AVX-512-BF16
+# matmuls), optional: AUTO uses it when found (Debian's libdnnl-dev, OpenMP runtime), ON requires
+# it, OFF builds without it (bf16 on the CPU is then refused with a message that says so). The
+# sanitizer presets turn it off: oneDNN's JIT kernels and its OpenMP runtime are not instrumented.
+set(SAM3RT_DNNL AUTO CACHE STRING "bf16 on the CPU through oneDNN: AUTO (when found), ON (required) or OFF")
+set_property(CACHE SAM3RT_DNNL PROPERTY STRINGS AUTO ON OFF)
+set(SAM3RT_WITH_DNNL OFF)
+string(TOUPPER "${SAM3RT_DNNL}" _sam3rt_dnnl_mode)
+if(NOT APPLE AND (_sam3rt_dnnl_mode STREQUAL "AUTO" OR SAM3RT_DNNL))
+  find_path(DNNL_INCLUDE_DIR oneapi/dnnl/dnnl.hpp)
+  find_library(DNNL_LIBRARY NAMES dnnl)
+  find_package(OpenMP QUIET COMPONENTS CXX)
+  if(DNNL_INCLUDE_DIR AND DNNL_LIBRARY AND OpenMP_CXX_FOUND)
+    set(SAM3RT_WITH_DNNL ON)
+  elseif(NOT _sam3rt_dnnl_mode STREQUAL "AUTO")
+    message(FATAL_ERROR "SAM3RT_DNNL=${SAM3RT_DNNL}: oneDNN (oneapi/dnnl/dnnl.hpp, libdnnl) or OpenMP not found; "
+      "install libdnnl-dev (scripts/install-deps.sh), or configure with -DSAM3RT_DNNL=OFF")
+  endif()
+endif()
+message(STATUS "sam3rt: bf16 on the CPU through oneDNN: ${SAM3RT_WITH_DNNL}")
+
 add_library(sam3rt_deps INTERFACE)
 if(OPENBLAS_INCLUDE_DIR)
   target_include_directories(sam3rt_deps INTERFACE ${OPENBLAS_INCLUDE_DIR})
@@ -66,4 +87,9 @@ target_link_libraries(sam3rt_deps INTERFACE ${SAM3RT_BLAS_LIBS} PNG::PNG JPEG::J
   nlohmann_json::nlohmann_json ${SAM3RT_ICU_LIBS} Threads::Threads)
 if(SAM3RT_WITH_FFMPEG)
   target_link_libraries(sam3rt_deps INTERFACE PkgConfig::FFMPEG)
+endif()
+# oneDNN: linked here; its header and SAM3RT_WITH_DNNL only for the one source that calls it
+# (CMakeLists.txt), so the other sources' compile lines (and their ccache entries) do not change.
+if(SAM3RT_WITH_DNNL)
+  target_link_libraries(sam3rt_deps INTERFACE ${DNNL_LIBRARY} $<LINK_ONLY:OpenMP::OpenMP_CXX>)
 endif()

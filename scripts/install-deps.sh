@@ -16,13 +16,15 @@ PACKAGES=(
   pybind11-dev python3-pybind11 python3-dev python3-numpy python3-pytest python3-distributed python3-pil
   libcpp-httplib-dev libssl-dev libbrotli-dev chromium
   libvulkan-dev glslc mesa-vulkan-drivers
+  libdnnl-dev
 )
 # The last two lines: the Python module (python/, SAM3RT_PYTHON) and its tests — pybind11 and NumPy
 # for Debian's python3, pytest, Dask's distributed scheduler (sam3rt.dask), Pillow (PIL images in);
 # then `sam3rt serve` — cpp-httplib (with its TLS and brotli dependencies) and chromium for the
-# browser test of its page. The last line: the Vulkan backend (SAM3RT_VULKAN, cmake/vulkan.cmake) —
-# the loader and headers, glslc for its shaders, and Mesa's drivers, whose lavapipe (a Vulkan
-# device on the CPU) runs the `vulkan` tests on a machine without a GPU.
+# browser test of its page. Then the Vulkan backend (SAM3RT_VULKAN, cmake/vulkan.cmake) — the
+# loader and headers, glslc for its shaders, and Mesa's drivers, whose lavapipe (a Vulkan device on
+# the CPU) runs the `vulkan` tests on a machine without a GPU. The last line: oneDNN (optional in
+# CMake: SAM3RT_DNNL) for `--precision bf16` on the CPU (AMX / AVX-512-BF16).
 # The cross build links arm64 libraries from the multiarch tree (/usr/lib/aarch64-linux-gnu);
 # header-only nlohmann-json and CLI11 come from the host packages above. FFmpeg (optional) is
 # left out: the arm64 build finds no arm64 FFmpeg and is configured without video files

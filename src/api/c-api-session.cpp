@@ -78,6 +78,9 @@ sam3rt_status sam3rt_model_load(const char* path, const sam3rt_model_params* par
     LoadOptions opts;
     if (p.config_path) opts.config_path = p.config_path;
     if (p.tokenizer_path) opts.tokenizer_path = p.tokenizer_path;
+    // The CPU's bf16 products read the linear layers' weights in bf16: keep them so (LoadOptions).
+    // The CUDA backend uploads f32 weights and keeps its own bf16 copies.
+    opts.bf16_linear_weights = device.is_cpu() && matmul_precision() == MatmulPrecision::kBf16;
     auto loaded = std::make_shared<const LoadedModel>(load_model(path, opts));
     auto m = std::make_unique<sam3rt_model>();
     m->model = std::make_shared<const Sam3ImageModel>(loaded, device);

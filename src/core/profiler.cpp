@@ -29,6 +29,15 @@ int64_t now_ns() {
 
 }  // namespace
 
+namespace {
+std::atomic<int64_t> g_matmul_flops{0};
+}  // namespace
+
+void add_matmul_flops(double flops) {
+  g_matmul_flops.fetch_add(static_cast<int64_t>(flops), std::memory_order_relaxed);
+}
+double matmul_flops() { return static_cast<double>(g_matmul_flops.load(std::memory_order_relaxed)); }
+
 void set_op_profiling(bool on) { g_enabled.store(on, std::memory_order_relaxed); }
 bool op_profiling() { return g_enabled.load(std::memory_order_relaxed); }
 

@@ -22,6 +22,13 @@ struct OpProfileRow {
 std::vector<OpProfileRow> op_profile();
 void reset_op_profile();
 
+// Floating-point operations (2 × multiply-adds) of the matrix products — linear, matmul,
+// convolutions and attention's two products — added by the op front-ends on every call, profiling
+// on or off (one relaxed atomic add per op): `sam3rt bench` divides a stage's count by its time.
+// Process-wide: concurrent calls on other threads add to the same count.
+void add_matmul_flops(double flops);
+double matmul_flops();
+
 class OpScope {
  public:
   explicit OpScope(const char* op);  // `op` must outlive the program (a string literal)

@@ -54,6 +54,8 @@ std::vector<std::string> read_merges(const std::string& path) { return load_bpe_
 void finish(LoadedModel& m, const LoadOptions& opt) {
   SAM3RT_CHECK(dtype_is_float(opt.dtype), kInvalidArgument, "LoadOptions.dtype must be f32, f16 or bf16, not ",
                dtype_name(opt.dtype));
+  std::set<std::string> linear_weights;
+  if (opt.bf16_linear_weights && !opt.keep_dtype) linear_weights = bf16_linear_weight_names(m.config);
   WeightStore out;
   for (const auto& [name, t] : m.weights.all()) {
     Tensor x = t;
@@ -61,8 +63,9 @@ void finish(LoadedModel& m, const LoadOptions& opt) {
       out.set(name, x);
       continue;
     }
-    if (dtype_is_float(x.dtype()) && x.dtype() != opt.dtype && name.find(".freqs_cis") == std::string::npos)
-      x = x.to(opt.dtype);
+    const DType want = linear_weights.count(name) ? DType::kBF16 : opt.dtype;
+    if (dtype_is_float(x.dtype()) && x.dtype() != want && name.find(".freqs_cis") == std::string::npos)
+      x = x.to(want);
     else if (dtype_is_float(x.dtype()) && x.dtype() != DType::kF32 && name.find(".freqs_cis") != std::string::npos)
       x = x.to(DType::kF32);
     out.set(name, x.contiguous());
@@ -78,6 +81,17 @@ void finish(LoadedModel& m, const LoadOptions& opt) {
   if (m.bpe_merges.empty()) log_warning(m.path, ": the model has no tokenizer, so text prompts will not work",
                                         m.format == kNativeFormat ? "; convert it again with --tokenizer" : "; pass a tokenizer");
 }
+
+}  // namespace
+
+std::set<std::string> bf16_linear_weight_names(const Sam3Config& config) {
+  std::set<std::string> names;
+  for (const WeightSpec& s : full_model_weight_specs(config))
+    if (s.fan_in > 0 && s.shape.size() == 2 && !linear_runs_in_f32(s.name)) names.insert(s.name);
+  return names;
+}
+
+namespace {
 
 Sam3Config config_for_checkpoint(const std::string& path, const LoadOptions& opt) {
   std::string cfg = opt.config_path;

@@ -229,4 +229,14 @@ Tensor compute_freqs_cis(const Sam3Config& c, int block) {
   return t;
 }
 
+bool linear_runs_in_f32(const std::string& name) {
+  // detector.transformer.decoder.layers.<i>.linear{1,2}.weight (the decoder's table above)
+  const std::string prefix = std::string(kDetectorPrefix) + "transformer.decoder.layers.";
+  if (!starts_with(name, prefix)) return false;
+  const size_t dot = name.find('.', prefix.size());
+  if (dot == std::string::npos || dot == prefix.size()) return false;
+  const std::string rest = name.substr(dot + 1);
+  return rest == "linear1.weight" || rest == "linear2.weight";
+}
+
 }  // namespace sam3rt

@@ -40,6 +40,11 @@ std::vector<WeightSpec> full_model_weight_specs(const Sam3Config& config);
 // True when the weights hold any tracker.* tensor; validate_weights then requires all of them.
 bool has_tracker_weights(const WeightStore& weights);
 
+// Whether the official code runs the linear layer that owns this weight with autocast disabled
+// (float32 even under bf16 autocast): the DETR decoder's FFN (ref: sam3/model/decoder.py
+// TransformerDecoderLayer.forward_ffn). Such weights stay f32 when the others are kept in bf16.
+bool linear_runs_in_f32(const std::string& name);
+
 // Checks that every required tensor is present and every present tensor has its expected shape
 // and a floating-point dtype; throws kFormat naming the tensor, the expected and the found shape
 // (or listing the missing tensors). Keys outside the table are reported once through

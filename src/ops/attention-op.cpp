@@ -37,6 +37,7 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor
     bias_view = as_f32(bias_view).expand(full);
   }
   const Device dev = common_device(kOp, {&q, &k, &v, &key_padding_mask, &bias});
+  add_matmul_flops(2.0 * B * H * Lq * Lk * (D + v.size(3)));  // Q·Kᵀ and P·V
   return backend_kernel(kOp, dev, &KernelTable::attention)(as_f32(q), as_f32(k), as_f32(v), key_padding_mask,
                                                            bias_view, scale);
 }

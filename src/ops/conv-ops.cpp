@@ -22,6 +22,9 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& b, int stride_h, i
                "[conv2d] kernel ", w.size(2), "x", w.size(3), " is larger than the padded input ", x.str());
   check_vector(kOp, "b", b, w.size(0));
   const Device dev = common_device(kOp, {&x, &w, &b});
+  const int64_t ho = (x.size(2) + 2 * pad_h - w.size(2)) / stride_h + 1,
+                wo = (x.size(3) + 2 * pad_w - w.size(3)) / stride_w + 1;
+  add_matmul_flops(2.0 * x.size(0) * ho * wo * w.numel());
   return backend_kernel(kOp, dev, &KernelTable::conv2d)(as_f32(x), as_f32(w), as_f32(b), stride_h, stride_w,
                                                         pad_h, pad_w, groups);
 }
@@ -39,6 +42,7 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& b, int s
                " must be [C_in, C_out, kh, kw] with C_in = ", x.size(1), " (x ", x.str(), ")");
   check_vector(kOp, "b", b, w.size(1));
   const Device dev = common_device(kOp, {&x, &w, &b});
+  add_matmul_flops(2.0 * x.size(0) * x.size(2) * x.size(3) * w.numel());
   return backend_kernel(kOp, dev, &KernelTable::conv_transpose2d)(as_f32(x), as_f32(w), as_f32(b), stride_h,
                                                                   stride_w);
 }

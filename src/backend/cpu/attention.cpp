@@ -8,15 +8,22 @@
 // (BlasSingleThreaded): the pool provides the parallelism, BLAS the register-blocked inner
 // kernels. q/k/v may be strided views (e.g. heads permuted out of [B, L, H, D]) as long as the
 // last dimension is contiguous; they are not copied.
+//
+// Under `--precision bf16` (as PyTorch's SDPA under bf16 autocast) q, k and v are rounded to bf16
+// once, each block's probabilities P are rounded to bf16 before P·V, both products accumulate in
+// f32 (gemm_bf16), and the softmax statistics (row maximum, row sum, rescaling) stay f32.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
+#include "backend/cpu/bf16-gemm.h"
 #include "backend/cpu/cpu-kernels.h"
 #include "backend/cpu/gemm-util.h"
 #include "backend/cpu/vec-math.h"
 #include "core/blas.h"
+#include "core/dtype.h"
+#include "core/numerics.h"
 #include "core/thread-pool.h"
 
 namespace sam3rt::cpu {
@@ -43,6 +50,21 @@ Tensor blas_rows(const Tensor& t) {
   return unit && rows_ok ? t : t.contiguous();
 }
 
+// t [B, H, L, D] (rows of D contiguous) as a contiguous bf16 tensor, converted on the pool.
+Tensor rows_to_bf16(const Tensor& t) {
+  const int64_t B = t.size(0), H = t.size(1), L = t.size(2), D = t.size(3);
+  Tensor out = Tensor::empty({B, H, L, D}, DType::kBF16);
+  const float* src = t.data<float>();
+  uint16_t* dst = static_cast<uint16_t*>(out.raw_data());
+  parallel_for(B * H * L, std::max<int64_t>(1, 16384 / std::max<int64_t>(D, 1)), [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t l = r % L, h = (r / L) % H, b = r / (L * H);
+      convert_f32_to_bf16(src + b * t.stride(0) + h * t.stride(1) + l * t.stride(2), dst + r * D, D);
+    }
+  });
+  return out;
+}
+
 }  // namespace
 
 // q: [B, H, Lq, D], k: [B, H, Lk, D], v: [B, H, Lk, Dv], key_padding_mask: u8 [B, Lk] (1 = pad),
@@ -63,6 +85,10 @@ Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, con
   const float* qp = q.data<float>();
   const float* kp = k.data<float>();
   const float* vp = v.data<float>();
+  const bool bf16 = matmul_precision() == MatmulPrecision::kBf16;
+  // bf16 copies of q, k, v (contiguous [B, H, L, D]) when the products run in bf16.
+  const Tensor q16 = bf16 ? rows_to_bf16(q) : Tensor(), k16 = bf16 ? rows_to_bf16(k) : Tensor(),
+               v16 = bf16 ? rows_to_bf16(v) : Tensor();
   const uint8_t* mp = mask.defined() ? mask.data<uint8_t>() : nullptr;
   const float* bp = bias.defined() ? bias.data<float>() : nullptr;
   float* yp = y.data<float>();
@@ -86,6 +112,7 @@ Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, con
   parallel_for(B * H * n_qblocks, 1, [&](int64_t t0, int64_t t1) {
     // Per-task scratch from the caching allocator (fresh malloc'd pages would fault every call).
     Tensor scratch = Tensor::empty({block_q * kBlockK + block_q * Dv + 2 * block_q});
+    Tensor p16 = bf16 ? Tensor::empty({block_q * kBlockK}, DType::kBF16) : Tensor();
     float* const s = scratch.data<float>();
     float* const acc = s + block_q * kBlockK;
     float* const row_max = acc + block_q * Dv;
@@ -103,7 +130,14 @@ Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, con
         if (block_masked[b * n_kblocks + kb]) continue;
         const int64_t j0 = kb * kBlockK, nk = std::min(kBlockK, Lk - j0);
         // s[i, j] = scale · q_i · k_j   (row stride kBlockK)
-        blas_sgemm(false, true, nq, nk, D, scale, qblk, ldq, kbh + j0 * ldk, ldk, 0.f, s, kBlockK);
+        if (bf16)
+          gemm_bf16(
+              nq, nk, D, scale,
+              Bf16Operand{static_cast<const uint16_t*>(q16.raw_data()) + (bh * Lq + i0) * D, true, false, D},
+              Bf16Operand{static_cast<const uint16_t*>(k16.raw_data()) + (bh * Lk + j0) * D, true, true, D},
+              0.f, s, kBlockK);
+        else
+          blas_sgemm(false, true, nq, nk, D, scale, qblk, ldq, kbh + j0 * ldk, ldk, 0.f, s, kBlockK);
         for (int64_t i = 0; i < nq; ++i) {
           float* __restrict srow = s + i * kBlockK;
           if (bp) {
@@ -135,7 +169,16 @@ Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, con
           }
         }
         // acc += P · V_block
-        blas_sgemm(false, false, nq, Dv, nk, 1.f, s, kBlockK, vbh + j0 * ldv, ldv, 1.f, acc, Dv);
+        if (bf16) {
+          uint16_t* p = static_cast<uint16_t*>(p16.raw_data());
+          for (int64_t i = 0; i < nq; ++i) convert_f32_to_bf16(s + i * kBlockK, p + i * nk, nk);
+          gemm_bf16(nq, Dv, nk, 1.f, Bf16Operand{p, true, false, nk},
+                    Bf16Operand{static_cast<const uint16_t*>(v16.raw_data()) + (bh * Lk + j0) * Dv, true,
+                                false, Dv},
+                    1.f, acc, Dv);
+        } else {
+          blas_sgemm(false, false, nq, Dv, nk, 1.f, s, kBlockK, vbh + j0 * ldv, ldv, 1.f, acc, Dv);
+        }
       }
       float* out = yp + ((bh * Lq) + i0) * Dv;
       for (int64_t i = 0; i < nq; ++i) {

@@ -8,8 +8,10 @@
 #include <algorithm>
 #include <cstring>
 
+#include "backend/cpu/bf16-gemm.h"
 #include "backend/cpu/cpu-kernels.h"
 #include "core/blas.h"
+#include "core/numerics.h"
 #include "core/thread-pool.h"
 
 namespace sam3rt::cpu {
@@ -81,6 +83,7 @@ Tensor conv2d(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, int sh
   const int64_t O = w.size(0), Cg = w.size(1), kh = w.size(2), kw = w.size(3);
   const int64_t Og = O / groups, K = Cg * kh * kw;
   const int64_t Ho = (H + 2 * ph - kh) / sh + 1, Wo = (W + 2 * pw - kw) / sw + 1, P = Ho * Wo;
+  const bool bf16 = matmul_precision() == MatmulPrecision::kBf16;
   Tensor y = Tensor::empty({B, O, Ho, Wo});
   if (y.numel() == 0) return y;
   const float* xp = x.data<float>();
@@ -95,7 +98,7 @@ Tensor conv2d(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, int sh
   const bool no_pad = ph == 0 && pw == 0;
   // The kernel covers the whole input: y[n, o] = w[o, :] · x[n, :], one GEMM over the batch.
   if (groups == 1 && no_pad && kh == H && kw == W) {
-    blas_sgemm(false, true, B, O, K, 1.f, xp, K, wp, K, beta, yp, O);
+    gemm_f32_operands(bf16, false, true, B, O, K, 1.f, xp, K, wp, K, beta, yp, O);
     return y;
   }
   // Scratch for patches / im2col tiles, sized on first use and fully written before each GEMM.
@@ -112,18 +115,18 @@ Tensor conv2d(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in, int sh
       const float* wg = wp + g * Og * K;
       float* yg = yp + (n * O + g * Og) * P;
       if (kh == 1 && kw == 1 && sh == 1 && sw == 1 && no_pad) {
-        blas_sgemm(false, false, Og, P, Cg, 1.f, wg, K, xg, H * W, beta, yg, P);
+        gemm_f32_operands(bf16, false, false, Og, P, Cg, 1.f, wg, K, xg, H * W, beta, yg, P);
       } else if (groups == 1 && no_pad && kh == sh && kw == sw) {
         float* patches = scratch(P * K);
         gather_patches(xg, Cg, H, W, kh, kw, Ho, Wo, patches);
-        blas_sgemm(false, true, Og, P, K, 1.f, wg, K, patches, K, beta, yg, P);
+        gemm_f32_operands(bf16, false, true, Og, P, K, 1.f, wg, K, patches, K, beta, yg, P);
       } else {
         const int64_t tile_rows = std::clamp<int64_t>(kColBudget / std::max<int64_t>(K * Wo, 1), 1, Ho);
         float* col = scratch(K * tile_rows * Wo);
         for (int64_t oy0 = 0; oy0 < Ho; oy0 += tile_rows) {
           const int64_t oy1 = std::min(Ho, oy0 + tile_rows), cols = (oy1 - oy0) * Wo;
           im2col(xg, Cg, H, W, kh, kw, sh, sw, ph, pw, oy0, oy1, Wo, col);
-          blas_sgemm(false, false, Og, cols, K, 1.f, wg, K, col, cols, beta, yg + oy0 * Wo, P);
+          gemm_f32_operands(bf16, false, false, Og, cols, K, 1.f, wg, K, col, cols, beta, yg + oy0 * Wo, P);
         }
       }
     }
@@ -136,6 +139,7 @@ Tensor conv_transpose2d(const Tensor& x_in, const Tensor& w_in, const Tensor& b_
   const int64_t B = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
   const int64_t O = w.size(1), kh = w.size(2), kw = w.size(3), R = O * kh * kw;
   const int64_t Ho = (H - 1) * sh + kh, Wo = (W - 1) * sw + kw;
+  const bool bf16 = matmul_precision() == MatmulPrecision::kBf16;
   // kernel == stride (the neck's 2×2/s2): footprints tile the output exactly, so every output
   // element is written once and nothing needs zeroing or accumulating.
   const bool tiles = kh == sh && kw == sw;
@@ -154,8 +158,8 @@ Tensor conv_transpose2d(const Tensor& x_in, const Tensor& w_in, const Tensor& b_
   float* t = t_buf.data<float>();
   for (int64_t n = 0; n < B; ++n) {
     // t[(o·kh + ky)·kw + kx, iy·W + ix] = Σ_c w[c, o, ky, kx] · x[n, c, iy, ix]
-    blas_sgemm(true, false, R, H * W, C, 1.f, w.data<float>(), R, x.data<float>() + n * C * H * W, H * W, 0.f,
-               t, H * W);
+    gemm_f32_operands(bf16, true, false, R, H * W, C, 1.f, w.data<float>(), R,
+                      x.data<float>() + n * C * H * W, H * W, 0.f, t, H * W);
     // Each task owns whole output planes, so overlapping footprints (kernel > stride) never race.
     parallel_for(O, 1, [&](int64_t o0, int64_t o1) {
       for (int64_t o = o0; o < o1; ++o) {

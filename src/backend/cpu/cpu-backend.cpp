@@ -1,6 +1,7 @@
 // The CPU backend's table (backend/backend.h): the optimised kernels for the ops that dominate
 // SAM 3's run time, the reference kernels for the rest. Host memory needs no DeviceMemory.
 #include "backend/backend.h"
+#include "backend/cpu/bf16-gemm.h"
 #include "backend/cpu/cpu-kernels.h"
 
 namespace sam3rt {
@@ -40,6 +41,8 @@ const Backend& cpu_backend() {
     t.devices = [] { return std::vector<DeviceInfo>{}; };  // list_devices() adds the CPU itself
     t.unavailable_reason = [] { return std::string(); };
     t.runs_model = true;
+    // bf16 products need AMX-BF16 or AVX-512-BF16 (CPUID at run time) and oneDNN in the build.
+    t.bf16_unavailable = [](int) { return cpu::bf16_unavailable_reason(); };
     t.synchronize = [](int) {};
     t.kernels = cpu_kernels();
     return t;

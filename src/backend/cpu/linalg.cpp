@@ -1,9 +1,13 @@
-// Optimised linear algebra: everything goes through blas_sgemm, with strided views passed as
-// leading dimensions / transpose flags so that no copy is made for transposed or sliced inputs.
+// Optimised linear algebra: everything goes through blas_sgemm (or gemm_bf16 under
+// `--precision bf16`), with strided views passed as leading dimensions / transpose flags so that no
+// copy is made for transposed or sliced inputs.
 #include <vector>
 
+#include "backend/cpu/bf16-gemm.h"
 #include "backend/cpu/cpu-kernels.h"
 #include "backend/cpu/gemm-util.h"
+#include "core/error.h"
+#include "core/numerics.h"
 #include "core/thread-pool.h"
 
 namespace sam3rt::cpu {
@@ -34,7 +38,7 @@ void fill_rows(float* y, int64_t rows, int64_t cols, const float* b) {
 
 }  // namespace
 
-// x: [..., in], w: [out, in], b: [out] → [..., out]
+// x: [..., in], w: [out, in] (f32, or bf16 under --precision bf16), b: [out] → [..., out]
 Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in) {
   const int64_t in = w_in.size(1), out = w_in.size(0);
   const int64_t rows = in ? x_in.numel() / in : 0;
@@ -57,6 +61,14 @@ Tensor linear(const Tensor& x_in, const Tensor& w_in, const Tensor& b_in) {
     bop = gemm_operand(in, out, w.stride(1), w.stride(0));
   }
   float* yp = y.data<float>();
+  if (matmul_precision() == MatmulPrecision::kBf16) {
+    const Tensor b = b_in.defined() ? b_in.contiguous() : Tensor();
+    gemm_bf16(rows, out, in, 1.f, Bf16Operand{x.data<float>(), false, a->trans, a->ld},
+              Bf16Operand{w.raw_data(), w.dtype() == DType::kBF16, bop->trans, bop->ld}, 0.f, yp, out,
+              b.defined() ? b.data<float>() : nullptr);
+    return y;
+  }
+  SAM3RT_ASSERT(w.dtype() == DType::kF32, "bf16 weights reach linear only under --precision bf16");
   float beta = 0.f;
   if (b_in.defined()) {
     Tensor b = b_in.contiguous();
@@ -79,6 +91,12 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   if (batch == 0 || m == 0 || n == 0 || k == 0) return Tensor::zeros(so);
   Tensor y = Tensor::empty(so);  // every element is written by a GEMM with beta = 0
   const int nl = lead.size();
+  const bool bf16 = matmul_precision() == MatmulPrecision::kBf16;
+  // One product C = op(A)·op(B), in the call's precision.
+  auto gemm = [bf16](bool ta, bool tb, int64_t gm, int64_t gn, int64_t gk, const float* ga, int64_t glda,
+                     const float* gb, int64_t gldb, float* gc, int64_t gldc) {
+    gemm_f32_operands(bf16, ta, tb, gm, gn, gk, 1.f, ga, glda, gb, gldb, 0.f, gc, gldc);
+  };
 
   // b shared by every batch and a's batch collapsible into its rows: one tall GEMM.
   bool b_shared = true;
@@ -87,8 +105,8 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
     std::optional<GemmOperand> aop, bop = gemm_operand(k, n, b.stride(-2), b.stride(-1));
     if (auto rs = collapsed_row_stride(a, a.dim() - 1)) aop = gemm_operand(batch * m, k, *rs, a.stride(-1));
     if (aop && bop && !aop->trans) {
-      blas_sgemm(false, bop->trans, batch * m, n, k, 1.f, a.data<float>(), aop->ld, b.data<float>(), bop->ld, 0.f,
-                 y.data<float>(), n);
+      gemm(false, bop->trans, batch * m, n, k, a.data<float>(), aop->ld, b.data<float>(), bop->ld,
+           y.data<float>(), n);
       return y;
     }
   }
@@ -119,7 +137,7 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   auto one = [&](int64_t t) {
     int64_t oa, ob;
     offsets(t, &oa, &ob);
-    blas_sgemm(aop->trans, bop->trans, m, n, k, 1.f, ap + oa, aop->ld, bp + ob, bop->ld, 0.f, yp + t * m * n, n);
+    gemm(aop->trans, bop->trans, m, n, k, ap + oa, aop->ld, bp + ob, bop->ld, yp + t * m * n, n);
   };
   // Small matrices (attention heads, per-window products): one single-threaded GEMM per batch
   // on the pool; large ones: BLAS's own threads inside each GEMM.
