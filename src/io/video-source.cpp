@@ -176,4 +176,18 @@ std::unique_ptr<FrameSource> open_frame_source(const std::string& path) {
   return detail::open_video_file(path);
 }
 
+Image frame_to_image(const Tensor& chw) {
+  const Tensor t = chw.to(Device::cpu()).contiguous();
+  SAM3RT_ASSERT(t.dtype() == DType::kU8 && t.dim() == 3 && t.size(0) == 3, "frames are RGB u8 [3, H, W]");
+  Image image;
+  image.height = static_cast<int>(t.size(1));
+  image.width = static_cast<int>(t.size(2));
+  const size_t plane = static_cast<size_t>(image.width) * image.height;
+  image.rgb.resize(plane * 3);
+  const uint8_t* src = t.data<uint8_t>();
+  for (size_t p = 0; p < plane; ++p)
+    for (int c = 0; c < 3; ++c) image.rgb[p * 3 + c] = src[c * plane + p];
+  return image;
+}
+
 }  // namespace sam3rt::io

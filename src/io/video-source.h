@@ -18,6 +18,7 @@
 #include <string>
 
 #include "core/tensor.h"
+#include "io/image.h"
 
 namespace sam3rt::io {
 
@@ -45,6 +46,9 @@ class FrameSource {
 // or a video file (.mp4 .mov .mkv .webm .avi, and whatever else FFmpeg opens). Opening a video
 // file decodes it once to count its frames exactly and index their timestamps.
 std::unique_ptr<FrameSource> open_frame_source(const std::string& path);
+
+// A frame (RGB u8 [3, H, W], any device) as the interleaved Image the preprocessing takes ([H, W, 3]).
+Image frame_to_image(const Tensor& chw);
 
 // False when this build has no FFmpeg (SAM3RT_FFMPEG=OFF or the libraries were not found):
 // folders and images still work, video files throw kUnsupported.

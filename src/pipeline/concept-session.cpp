@@ -8,24 +8,6 @@
 
 namespace sam3rt::pipeline {
 
-namespace {
-
-// A frame source's RGB u8 [3, H, W] as the Image the preprocessing takes ([H, W, 3]).
-Image to_image(const Tensor& chw) {
-  const Tensor t = chw.to(Device::cpu()).contiguous();
-  SAM3RT_ASSERT(t.dtype() == DType::kU8 && t.dim() == 3 && t.size(0) == 3, "frames are RGB u8 [3, H, W]");
-  Image image;
-  image.height = static_cast<int>(t.size(1));
-  image.width = static_cast<int>(t.size(2));
-  const size_t plane = static_cast<size_t>(image.width) * image.height;
-  image.rgb.resize(plane * 3);
-  const uint8_t* src = t.data<uint8_t>();
-  for (size_t p = 0; p < plane; ++p)
-    for (int c = 0; c < 3; ++c) image.rgb[p * 3 + c] = src[c * plane + p];
-  return image;
-}
-
-}  // namespace
 
 ConceptSession::ConceptSession(std::shared_ptr<const Sam3ImageModel> model,
                                std::shared_ptr<const ClipTokenizer> tokenizer,
@@ -56,7 +38,7 @@ ConceptSession::ConceptSession(std::shared_ptr<const Sam3ImageModel> model,
 ConceptSession::~ConceptSession() = default;
 
 Tensor ConceptSession::load_pixels(int frame) const {
-  return preprocess_image(to_image(frames_->frame(frame)), model_->config().image_size);
+  return preprocess_image(io::frame_to_image(frames_->frame(frame)), model_->config().image_size);
 }
 
 Tensor ConceptSession::pixels(int frame) {
