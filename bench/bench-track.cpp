@@ -4,7 +4,7 @@
 // are outside the timed part, as in bench/official-track-baseline.py, which times the official
 // Sam3TrackerPredictor the same way on the same frames and weights.
 //   bench_track --model M.sam3rt --video DIR [--device cpu|cuda] [--objects K] [--runs N]
-//               [--no-memory-selection] [--profile]
+//               [--no-memory-selection] [--profile] [--precision fp32|tf32|tf32x3|bf16]
 // --profile: also the per-frame cost of decoding + preprocessing + backbone + tracker neck alone,
 // and the op table of one more session (run with CUDA_LAUNCH_BLOCKING=1 so that op times are the
 // kernels' own).
@@ -15,13 +15,14 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "core/numerics.h"
 #include "core/profiler.h"
 #include "io/image.h"
-#include "model/sam3-tracker.h"
-#include "pipeline/preprocess.h"
 #include "io/model-loader.h"
 #include "io/video-source.h"
 #include "model/sam3-image.h"
+#include "model/sam3-tracker.h"
+#include "pipeline/preprocess.h"
 #include "pipeline/video-session.h"
 
 using namespace sam3rt;
@@ -34,7 +35,7 @@ double median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string model_path, video, device = "cpu";
+  std::string model_path, video, device = "cpu", precision = "fp32";
   int objects = 1, runs = 3;
   bool selection = true, profile = false;
   for (int i = 1; i < argc; ++i) {
@@ -47,12 +48,15 @@ int main(int argc, char** argv) {
     else if (a == "--runs") runs = std::stoi(next());
     else if (a == "--no-memory-selection") selection = false;
     else if (a == "--profile") profile = true;
+    else if (a == "--precision")
+      precision = next();
   }
   if (model_path.empty() || video.empty()) {
     std::fprintf(stderr, "usage: bench_track --model M --video DIR [--device cpu|cuda] [--objects K] [--runs N]\n");
     return 2;
   }
   try {
+    set_matmul_precision(parse_matmul_precision(precision));
     const Device dev = select_device(device);
     auto loaded = std::make_shared<const LoadedModel>(load_model(model_path, LoadOptions{}));
     auto model = std::make_shared<const Sam3ImageModel>(loaded, dev);
@@ -78,8 +82,11 @@ int main(int argc, char** argv) {
       ms_per_frame.push_back(1000.0 * s / frames);
       std::printf("run %d: %d frames in %.2f s (%.2f frames/s)\n", r, frames, s, frames / s);
     }
-    std::printf("sam3rt %s: %d frames, %d object(s), memory selection %s: %.2f frames/s (%.1f ms/frame), median of %d\n",
-                device.c_str(), frames, objects, selection ? "on" : "off", median(fps), median(ms_per_frame), runs);
+    std::printf(
+        "sam3rt %s %s: %d frames, %d object(s), memory selection %s: %.2f frames/s (%.1f ms/frame), median "
+        "of %d\n",
+        device.c_str(), matmul_precision_name(matmul_precision()), frames, objects, selection ? "on" : "off",
+        median(fps), median(ms_per_frame), runs);
     if (profile) {
       // Encoding alone: what every tracked frame pays before the tracker's own work.
       const auto source = io::open_frame_source(video);

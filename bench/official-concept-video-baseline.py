@@ -32,6 +32,8 @@ ap.add_argument("--text", default="a person")
 ap.add_argument("--runs", type=int, default=3)
 ap.add_argument("--score-threshold", type=float, default=None, help="score_threshold_detection (0.5)")
 ap.add_argument("--new-det-thresh", type=float, default=None, help="new_det_thresh (0.7)")
+ap.add_argument("--max-num-objects", type=int, default=None,
+                help="max_num_objects (no limit): caps the masklets, as bench_concept_video's --option max_num_objects=N")
 ap.add_argument("--bf16", action="store_true", help="the official default precision instead of float32")
 args = ap.parse_args()
 
@@ -67,6 +69,8 @@ if args.score_threshold is not None:
     model.score_threshold_detection = args.score_threshold
 if args.new_det_thresh is not None:
     model.new_det_thresh = args.new_det_thresh
+if args.max_num_objects is not None:
+    model.max_num_objects = args.max_num_objects
 model = model.cuda().eval()
 predictor = object.__new__(Sam3VideoPredictor)  # its constructor would build and load another model
 predictor.model, predictor.async_loading_frames, predictor.video_loader_type = model, False, "cv2"

@@ -16,8 +16,10 @@ std::atomic<MatmulPrecision> g_matmul{MatmulPrecision::kF32};
 MatmulPrecision parse_matmul_precision(const std::string& name) {
   if (name == "fp32") return MatmulPrecision::kF32;
   if (name == "tf32") return MatmulPrecision::kTf32;
+  if (name == "tf32x3") return MatmulPrecision::kTf32x3;
   if (name == "bf16") return MatmulPrecision::kBf16;
-  fail(ErrorCode::kInvalidArgument, "precision must be fp32, tf32 or bf16, got '", safe_text(name), "'");
+  fail(ErrorCode::kInvalidArgument, "precision must be fp32, tf32, tf32x3 or bf16, got '", safe_text(name),
+       "'");
 }
 
 const char* matmul_precision_name(MatmulPrecision p) {
@@ -26,6 +28,8 @@ const char* matmul_precision_name(MatmulPrecision p) {
       return "fp32";
     case MatmulPrecision::kTf32:
       return "tf32";
+    case MatmulPrecision::kTf32x3:
+      return "tf32x3";
     case MatmulPrecision::kBf16:
       return "bf16";
   }

@@ -15,13 +15,19 @@ namespace sam3rt {
 enum class MatmulPrecision {
   kF32,   // exact float32 operands (default)
   kTf32,  // GPU products may use TF32 tensor cores; the CPU stays exact
+  // float32-accurate products on TF32 tensor cores: each operand split into a TF32 part and a TF32
+  // remainder, three tensor-core products per product (error-compensated "3xTF32"); attention
+  // through the same products. Errors of the order of float32's own rounding (the fp32 parity bars
+  // hold), several times the speed of plain fp32 on GPUs with TF32 tensor cores. The CPU (and any
+  // backend without TF32) computes exact float32.
+  kTf32x3,
   // bf16 operands with float32 accumulation in the matrix products (linear, matmul, convolution,
   // attention), float32 elsewhere, as the official code's bf16 autocast. Only on backends whose
   // table says they have it (Backend::bf16_unavailable); refused elsewhere.
   kBf16,
 };
 
-// "fp32" | "tf32" | "bf16" (throws kInvalidArgument on anything else) and back.
+// "fp32" | "tf32" | "tf32x3" | "bf16" (throws kInvalidArgument on anything else) and back.
 MatmulPrecision parse_matmul_precision(const std::string& name);
 const char* matmul_precision_name(MatmulPrecision p);
 

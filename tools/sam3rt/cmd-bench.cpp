@@ -309,7 +309,7 @@ CommandRegistrar reg(
           ->capture_default_str();
       cmd.add_option("--prompts", o->prompts, "Text prompts per image")->capture_default_str();
       cmd.add_option("--threads", o->threads, "CPU threads (0 = all cores)")->capture_default_str();
-      cmd.add_option("--precision", o->precision, "fp32, tf32 or bf16")
+      cmd.add_option("--precision", o->precision, "fp32, tf32, tf32x3 or bf16")
           ->check(CLI::IsMember({"fp32", "tf32", "bf16"}))
           ->capture_default_str();
       cmd.add_option("--device,-d", o->device, "cpu | cuda | cuda:N | auto")->capture_default_str();

@@ -12,8 +12,9 @@ void add_model_options(CLI::App& cmd, ModelCliOptions& o, const std::string& mod
   cmd.add_option("--tokenizer", o.tokenizer, "CLIP BPE merges for a bare .pt (bpe_simple_vocab_16e6.txt.gz)");
   cmd.add_option("--precision", o.precision,
                  "Matrix products: fp32 (exact), tf32 (GPU tensor cores, as the official code runs; "
-                 "no effect on the CPU) or bf16 (bf16 operands, f32 accumulation, where the device has it)")
-      ->check(CLI::IsMember({"fp32", "tf32", "bf16"}))
+                 "no effect on the CPU), tf32x3 (fp32 accuracy from three TF32 tensor-core products; "
+                 "fp32 on the CPU) or bf16 (bf16 operands, f32 accumulation, where the device has it)")
+      ->check(CLI::IsMember({"fp32", "tf32", "tf32x3", "bf16"}))
       ->capture_default_str();
   cmd.add_flag("--quiet,-q", o.quiet, "No progress or device messages on stderr");
   cmd.add_flag("--exif", o.exif, "Rotate JPEGs by their EXIF orientation (the reference does not)");

@@ -1,6 +1,7 @@
 // Fused scaled dot-product attention (flash-style, fp32 FMA, no tensor cores) and RoPE. Under
 // `--precision bf16` attention with head dims up to 64 goes to the tensor-core kernel instead
-// (attention-bf16.cu).
+// (attention-bf16.cu), under `--precision tf32x3` large attention to tensor-core GEMMs
+// (attention-gemm.cu).
 //
 // Attention: one thread block owns a tile of kBQ queries of one (batch, head) and streams over the
 // keys in tiles of kBK, keeping a running row maximum, row sum and un-normalised output in
@@ -20,9 +21,11 @@
 #include <cmath>
 
 #include "backend/cuda/attention-bf16.h"
+#include "backend/cuda/attention-gemm.h"
 #include "backend/cuda/cuda-common.cuh"
 #include "backend/cuda/cuda-kernels.h"
 #include "backend/cuda/gemm.h"
+#include "core/numerics.h"
 
 namespace sam3rt::cuda {
 namespace {
@@ -326,6 +329,10 @@ Tensor attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, con
   if (bf16_products() &&
       flash_bf16_supports(q, k, v)) {  // --precision bf16: tensor cores (attention-bf16.cu)
     flash_attention_bf16(q, k, v, key_padding_mask, bias, scale, y);
+    return y;
+  }
+  if (matmul_precision() == MatmulPrecision::kTf32x3 && attention_gemm_pays(B, H, Lq, Lk)) {
+    attention_by_gemm(q, k, v, key_padding_mask, bias, scale, y);  // tensor-core products (attention-gemm.cu)
     return y;
   }
 

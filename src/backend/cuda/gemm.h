@@ -38,12 +38,24 @@ bool gemm_operand(const float* data, int64_t rows, int64_t cols, int64_t stride_
 // The same for the last two dimensions of an f32 tensor with at least 2 dimensions.
 bool gemm_operand(const Tensor& t, GemmOperand* out);
 
+// cuBLAS takes int sizes; one strided-batched call takes at most kGemmMaxBatchPerCall products
+// (the batch may map onto a grid dimension limited to 65535, so larger batches are split).
+inline constexpr int64_t kGemmIntMax = 2147483647;
+inline constexpr int64_t kGemmMaxBatchPerCall = 65535;
+
 // C[i] = A[i]·B[i] + beta·C[i] for i < batch, with A[i] = a.data + i·stride_a (likewise B, C;
 // a stride may be 0 to broadcast an operand). A: [m, k], B: [k, n], C: [m, n] row-major with row
 // stride ldc ≥ n. Needs k > 0 (callers fill the result themselves for k == 0). Queued on the
 // device's stream; the caller holds a DeviceGuard for `device`.
 void gemm(int device, int64_t m, int64_t n, int64_t k, const GemmOperand& a, int64_t stride_a, const GemmOperand& b,
           int64_t stride_b, float beta, float* c, int64_t ldc, int64_t stride_c, int64_t batch = 1);
+
+// gemm() under `--precision tf32x3` (tf32x3.cu): float32-accurate products from three TF32
+// tensor-core products (each operand split into a TF32 part and a TF32 remainder). Same contract
+// as gemm(); the caller holds a DeviceGuard.
+void gemm_tf32x3(int device, int64_t m, int64_t n, int64_t k, const GemmOperand& a, int64_t stride_a,
+                 const GemmOperand& b, int64_t stride_b, float beta, float* c, int64_t ldc, int64_t stride_c,
+                 int64_t batch);
 
 // --- bf16 operands (bf16-operands.cu) -----------------------------------------------------------
 // Whether the calling thread's products take bf16 operands (matmul_precision() == kBf16).

@@ -18,10 +18,8 @@ namespace sam3rt::cuda {
 
 namespace {
 
-constexpr int64_t kIntMax = std::numeric_limits<int>::max();
-// One cublasSgemmStridedBatched call takes at most this many products (the batch may map onto a
-// grid dimension limited to 65535, so larger batches are split).
-constexpr int64_t kMaxBatchPerCall = 65535;
+constexpr int64_t kIntMax = kGemmIntMax;
+constexpr int64_t kMaxBatchPerCall = kGemmMaxBatchPerCall;
 // A matmul whose broadcast batch does not collapse to one strided batch loops over the outer
 // part; above this many GEMM calls the operands are materialised instead (one call).
 constexpr int64_t kMaxBatchLoop = 64;
@@ -166,6 +164,10 @@ void gemm(int device, int64_t m, int64_t n, int64_t k, const GemmOperand& a, int
   const cublasHandle_t h = cublas(device);
   if (bf16_products()) {
     gemm_bf16(h, device, m, n, k, a, stride_a, b, stride_b, beta, c, ldc, stride_c, batch);
+    return;
+  }
+  if (matmul_precision() == MatmulPrecision::kTf32x3) {  // float32 accuracy on tensor cores (tf32x3.cu)
+    gemm_tf32x3(device, m, n, k, a, stride_a, b, stride_b, beta, c, ldc, stride_c, batch);
     return;
   }
   // TF32 tensor cores only when asked for (core/numerics.h); fp32 by default.
